@@ -1,0 +1,105 @@
+import { ConfigError } from './errors';
+
+type Env = Record<string, string | undefined>;
+
+const whereToSet =
+  'set it in the environment (locally) or through infra/ (deployed)';
+
+/** Settings of the stripeWebhook function. */
+export interface WebhookConfig {
+  projectId: string;
+  topic: string;
+  webhookSecrets: string[];
+  publishTimeoutMs: number;
+}
+
+/** Settings of the refundSync function. */
+export interface RefundSyncConfig {
+  projectId: string;
+  deadLetterTopic: string;
+  orderIdMetadataKey: string;
+  stripeSecretKey: string;
+  stripeApiUrl?: URL;
+  moltin: {
+    clientId: string;
+    clientSecret: string;
+    apiUrl?: URL;
+  };
+  requestTimeoutMs: number;
+}
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(`${name} is not set: ${whereToSet}`);
+  return value;
+}
+
+function optional(env: Env, name: string, fallback: string): string {
+  return env[name]?.trim() || fallback;
+}
+
+function optionalUrl(env: Env, name: string): URL | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} is not a URL: ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${name} must be an http or https URL`);
+  }
+  return url;
+}
+
+function milliseconds(env: Env, name: string, fallback: number): number {
+  const value = env[name]?.trim();
+  if (!value) return fallback;
+
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) {
+    throw new ConfigError(`${name} must be a positive number of milliseconds`);
+  }
+  return parsed;
+}
+
+function projectId(env: Env): string {
+  return required(env, 'GOOGLE_CLOUD_PROJECT');
+}
+
+/** Reads and validates the webhook's settings; throws ConfigError. */
+export function readWebhookConfig(env: Env = process.env): WebhookConfig {
+  const webhookSecrets = required(env, 'STRIPE_WEBHOOK_SECRET')
+    .split(',')
+    .map((secret) => secret.trim())
+    .filter((secret) => secret !== '');
+  if (webhookSecrets.length === 0) {
+    throw new ConfigError(`STRIPE_WEBHOOK_SECRET holds no secret: ${whereToSet}`);
+  }
+
+  return {
+    projectId: projectId(env),
+    topic: optional(env, 'PUBSUB_TOPIC', 'stripe-events'),
+    webhookSecrets,
+    publishTimeoutMs: milliseconds(env, 'PUBLISH_TIMEOUT_MS', 10_000),
+  };
+}
+
+/** Reads and validates the subscriber's settings; throws ConfigError. */
+export function readRefundSyncConfig(env: Env = process.env): RefundSyncConfig {
+  return {
+    projectId: projectId(env),
+    deadLetterTopic: optional(env, 'DEAD_LETTER_TOPIC', 'stripe-events-dead-letter'),
+    orderIdMetadataKey: optional(env, 'ORDER_ID_METADATA_KEY', 'order_id'),
+    stripeSecretKey: required(env, 'STRIPE_SECRET_KEY'),
+    stripeApiUrl: optionalUrl(env, 'STRIPE_API_URL'),
+    moltin: {
+      clientId: required(env, 'MOLTIN_CLIENT_ID'),
+      clientSecret: required(env, 'MOLTIN_CLIENT_SECRET'),
+      apiUrl: optionalUrl(env, 'MOLTIN_API_URL'),
+    },
+    requestTimeoutMs: milliseconds(env, 'REQUEST_TIMEOUT_MS', 10_000),
+  };
+}

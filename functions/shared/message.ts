@@ -1,0 +1,161 @@
+/**
+ * The format of the messages this service puts on Pub/Sub and takes off it:
+ * the events topic (a Stripe event, its raw bytes as data), the push
+ * envelope Pub/Sub wraps them in, and the dead-letter topic.
+ */
+import { PermanentError } from './errors';
+
+/** Attributes of a message on the events topic. */
+export const eventAttribute = {
+  eventId: 'event_id',
+  eventType: 'event_type',
+  livemode: 'livemode',
+  apiVersion: 'api_version',
+  created: 'created',
+  account: 'account',
+  /** Set by the dead-letter CLI on a republished event. */
+  replayedAt: 'replayed_at',
+} as const;
+
+/** Attributes this service adds to a message on the dead-letter topic. */
+export const deadLetterAttribute = {
+  reason: 'dead_letter_reason',
+  detail: 'dead_letter_detail',
+  deadLetteredAt: 'dead_lettered_at',
+  sourceMessageId: 'source_message_id',
+  sourceSubscription: 'source_subscription',
+} as const;
+
+/** Attributes Pub/Sub itself adds when its dead-letter policy forwards. */
+export const pubsubDeadLetterAttribute = {
+  deliveryCount: 'CloudPubSubDeadLetterSourceDeliveryCount',
+  subscription: 'CloudPubSubDeadLetterSourceSubscription',
+  subscriptionProject: 'CloudPubSubDeadLetterSourceSubscriptionProject',
+  publishTime: 'CloudPubSubDeadLetterSourceTopicPublishTime',
+} as const;
+
+/** Pub/Sub caps an attribute value at 1024 bytes. */
+const attributeValueLimit = 1024;
+
+/** The fields of a Stripe event this service reads; the rest pass through. */
+export interface StripeEventLike {
+  id: string;
+  type: string;
+  created?: number;
+  livemode?: boolean;
+  api_version?: string | null;
+  account?: string;
+  data: { object: Record<string, unknown> };
+}
+
+/** Returns the attributes an event is published with. */
+export function eventAttributes(event: StripeEventLike): Record<string, string> {
+  const attributes: Record<string, string> = {
+    [eventAttribute.eventId]: event.id,
+    [eventAttribute.eventType]: event.type,
+    [eventAttribute.livemode]: String(event.livemode === true),
+    [eventAttribute.apiVersion]: event.api_version ?? '',
+    [eventAttribute.created]: String(event.created ?? ''),
+  };
+  if (event.account) attributes[eventAttribute.account] = event.account;
+  return attributes;
+}
+
+/** A message as Pub/Sub pushes it, decoded. */
+export interface PushedMessage {
+  messageId: string;
+  subscription: string;
+  attributes: Record<string, string>;
+  data: Buffer;
+  deliveryAttempt?: number;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function decodeBase64(value: string): Buffer {
+  if (value.length % 4 !== 0 || !base64Pattern.test(value)) {
+    throw new PermanentError('malformed_message', 'message data is not base64');
+  }
+  return Buffer.from(value, 'base64');
+}
+
+function stringAttributes(value: unknown): Record<string, string> {
+  if (!isRecord(value)) return {};
+
+  const attributes: Record<string, string> = {};
+  for (const [key, attribute] of Object.entries(value)) {
+    if (typeof attribute === 'string') attributes[key] = attribute;
+  }
+  return attributes;
+}
+
+/**
+ * Returns the message inside a Pub/Sub push request body; throws a
+ * PermanentError when the body is not a push envelope with data.
+ */
+export function decodePushEnvelope(body: unknown): PushedMessage {
+  if (!isRecord(body) || !isRecord(body.message)) {
+    throw new PermanentError('malformed_message', 'request is not a Pub/Sub push envelope');
+  }
+  const message = body.message;
+  const messageId = message.messageId ?? message.message_id;
+  const attributes = stringAttributes(message.attributes);
+  const deliveryAttempt =
+    typeof body.deliveryAttempt === 'number' ? body.deliveryAttempt : undefined;
+
+  const pushed = {
+    messageId: typeof messageId === 'string' ? messageId : '',
+    subscription: typeof body.subscription === 'string' ? body.subscription : '',
+    attributes,
+    data: Buffer.alloc(0),
+    deliveryAttempt,
+  };
+  if (typeof message.data !== 'string' || message.data === '') {
+    throw new PermanentError('malformed_message', 'push message has no data', {
+      cause: pushed,
+    });
+  }
+  return { ...pushed, data: decodeBase64(message.data) };
+}
+
+/**
+ * Returns the Stripe event in a message's data; throws a PermanentError when
+ * it is not JSON or lacks an id, a type or a data object.
+ */
+export function parseEvent(data: Buffer): StripeEventLike {
+  let event: unknown;
+  try {
+    event = JSON.parse(data.toString('utf8'));
+  } catch {
+    throw new PermanentError('malformed_event', 'message data is not JSON');
+  }
+
+  if (!isRecord(event)) {
+    throw new PermanentError('malformed_event', 'event is not a JSON object');
+  }
+  if (typeof event.id !== 'string' || event.id === '') {
+    throw new PermanentError('malformed_event', 'event has no id');
+  }
+  if (typeof event.type !== 'string' || event.type === '') {
+    throw new PermanentError('malformed_event', 'event has no type');
+  }
+  if (!isRecord(event.data) || !isRecord(event.data.object)) {
+    throw new PermanentError('malformed_event', 'event has no data.object');
+  }
+  return event as unknown as StripeEventLike;
+}
+
+/** Cuts an attribute value to what Pub/Sub accepts. */
+export function attributeValue(value: string): string {
+  const bytes = Buffer.from(value, 'utf8');
+  if (bytes.length <= attributeValueLimit) return value;
+
+  // Cut on a character boundary: drop a trailing partial UTF-8 sequence.
+  let text = bytes.subarray(0, attributeValueLimit - 3).toString('utf8');
+  text = text.replace(/\uFFFD$/, '');
+  return `${text}...`;
+}

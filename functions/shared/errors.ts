@@ -8,6 +8,8 @@
 export type PermanentReason =
   | 'malformed_message'
   | 'malformed_event'
+  | 'invalid_order_id'
+  | 'payment_intent_not_found'
   | 'order_not_found'
   | 'transaction_not_found'
   | 'refund_rejected';

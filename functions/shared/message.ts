@@ -70,17 +70,25 @@ export interface PushedMessage {
   deliveryAttempt?: number;
 }
 
+/** A push request that holds no decodable message; what it does hold is kept. */
+export class MalformedPushError extends PermanentError {
+  constructor(
+    problem: string,
+    readonly envelope: Omit<PushedMessage, 'data'>
+  ) {
+    super('malformed_message', problem);
+    this.name = 'MalformedPushError';
+  }
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
 
-function decodeBase64(value: string): Buffer {
-  if (value.length % 4 !== 0 || !base64Pattern.test(value)) {
-    throw new PermanentError('malformed_message', 'message data is not base64');
-  }
-  return Buffer.from(value, 'base64');
+function isBase64(value: string): boolean {
+  return value.length % 4 === 0 && base64Pattern.test(value);
 }
 
 function stringAttributes(value: unknown): Record<string, string> {
@@ -99,7 +107,11 @@ function stringAttributes(value: unknown): Record<string, string> {
  */
 export function decodePushEnvelope(body: unknown): PushedMessage {
   if (!isRecord(body) || !isRecord(body.message)) {
-    throw new PermanentError('malformed_message', 'request is not a Pub/Sub push envelope');
+    throw new MalformedPushError('request is not a Pub/Sub push envelope', {
+      messageId: '',
+      subscription: '',
+      attributes: {},
+    });
   }
   const message = body.message;
   const messageId = message.messageId ?? message.message_id;
@@ -107,19 +119,19 @@ export function decodePushEnvelope(body: unknown): PushedMessage {
   const deliveryAttempt =
     typeof body.deliveryAttempt === 'number' ? body.deliveryAttempt : undefined;
 
-  const pushed = {
+  const envelope = {
     messageId: typeof messageId === 'string' ? messageId : '',
     subscription: typeof body.subscription === 'string' ? body.subscription : '',
     attributes,
-    data: Buffer.alloc(0),
     deliveryAttempt,
   };
   if (typeof message.data !== 'string' || message.data === '') {
-    throw new PermanentError('malformed_message', 'push message has no data', {
-      cause: pushed,
-    });
+    throw new MalformedPushError('push message has no data', envelope);
   }
-  return { ...pushed, data: decodeBase64(message.data) };
+  if (!isBase64(message.data)) {
+    throw new MalformedPushError('push message data is not base64', envelope);
+  }
+  return { ...envelope, data: Buffer.from(message.data, 'base64') };
 }
 
 /**
@@ -133,7 +145,11 @@ export function parseEvent(data: Buffer): StripeEventLike {
   } catch {
     throw new PermanentError('malformed_event', 'message data is not JSON');
   }
+  return asEvent(event);
+}
 
+/** Returns the value as a Stripe event, or throws a PermanentError. */
+export function asEvent(event: unknown): StripeEventLike {
   if (!isRecord(event)) {
     throw new PermanentError('malformed_event', 'event is not a JSON object');
   }

@@ -2,10 +2,20 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { execFileSync } = require('node:child_process');
 
 // Shared by the jest workers and every process they spawn (they inherit the
 // environment), so that one file collects all refused connections.
 module.exports = async function globalSetup() {
+  // The integration tests run the functions as deployed: compiled, under the
+  // Functions Framework. Build them from the sources under test.
+  const root = path.join(__dirname, '..', '..');
+  execFileSync(process.execPath, [
+    path.join(root, 'node_modules/typescript/bin/tsc'),
+    '-p',
+    path.join(root, 'tsconfig.build.json'),
+  ], { stdio: 'inherit' });
+
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopback-'));
   process.env.LOOPBACK_VIOLATIONS_FILE = path.join(dir, 'violations.log');
   process.env.METADATA_SERVER_DETECTION = 'none';

@@ -145,7 +145,8 @@ export class MoltinSandbox {
         return;
       }
       if ('delayMs' in fault) {
-        await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+        // Unref'd: a slow answer must not keep a stopping process alive.
+        await new Promise((resolve) => setTimeout(resolve, fault.delayMs).unref());
         break;
       }
       const headers: Record<string, string> = {};

@@ -45,7 +45,8 @@ export function verifyEvent(
       if (!(error instanceof Stripe.errors.StripeSignatureVerificationError)) {
         throw new WebhookRejection('body is not JSON');
       }
-      lastProblem = error.message;
+      // Stripe's message goes on to give advice; its first line is the fact.
+      lastProblem = error.message.split('\n')[0];
       continue;
     }
     return asDeliveredEvent(payload);

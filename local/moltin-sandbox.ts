@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { listen } from './ports';
+
 export interface SandboxTransaction {
   id: string;
   type: 'transaction';
@@ -107,9 +109,7 @@ export class MoltinSandbox {
 
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) =>
-      this.server?.listen(this.options.port ?? 0, '127.0.0.1', resolve)
-    );
+    await listen(this.server, this.options.port ?? 0);
     const { port } = this.server.address() as AddressInfo;
     this.url = `http://127.0.0.1:${port}`;
     return this.url;

@@ -55,6 +55,8 @@ export interface PipelineOptions {
   /** Backoff between redeliveries of a nacked message. */
   minimumBackoffSeconds?: number;
   maximumBackoffSeconds?: number;
+  /** Fixed ports; free ones are picked for any left out. */
+  ports?: { emulator?: number; webhook?: number; refundSync?: number };
   /** Extra environment for both functions. */
   env?: Record<string, string>;
   /** Receives every line either function logs. */
@@ -93,12 +95,13 @@ function isListening(port: number): Promise<boolean> {
 export async function startFunction(
   name: 'stripeWebhook' | 'refundSync',
   env: Record<string, string>,
-  onLog?: (line: string) => void
+  onLog?: (line: string) => void,
+  fixedPort?: number
 ): Promise<RunningFunction> {
   if (!fs.existsSync(path.join(repoRoot, 'dist/functions/index.js'))) {
     throw new Error('dist/functions/index.js is missing: run `npm run build` first');
   }
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const child = spawn(
     process.execPath,
     [frameworkMain, `--target=${name}`, `--port=${port}`, `--source=${repoRoot}`],
@@ -170,8 +173,11 @@ export async function createResources(
 
 /** Starts the emulator, its topics and subscriptions, and both functions. */
 export async function startPipeline(options: PipelineOptions): Promise<RunningPipeline> {
+  // Everything here talks to the emulator only: keep Google's auth library
+  // from probing the metadata server.
+  process.env.METADATA_SERVER_DETECTION = 'none';
   const projectId = options.projectId ?? 'local-project';
-  const emulator = await startEmulator();
+  const emulator = await startEmulator({ port: options.ports?.emulator });
   const started: RunningFunction[] = [];
 
   try {
@@ -194,7 +200,8 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
         MOLTIN_CLIENT_SECRET: options.moltin.clientSecret,
         ...(options.moltin.url && { MOLTIN_API_URL: options.moltin.url }),
       },
-      (line) => options.onLog?.('refundSync', line)
+      (line) => options.onLog?.('refundSync', line),
+      options.ports?.refundSync
     );
     started.push(refundSync);
 
@@ -211,7 +218,8 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
         PUBSUB_TOPIC: resourceNames.topic,
         STRIPE_WEBHOOK_SECRET: options.webhookSecret,
       },
-      (line) => options.onLog?.('stripeWebhook', line)
+      (line) => options.onLog?.('stripeWebhook', line),
+      options.ports?.webhook
     );
     started.push(webhook);
 

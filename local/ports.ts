@@ -1,3 +1,4 @@
+import type * as http from 'node:http';
 import * as net from 'node:net';
 
 /** Returns a TCP port on 127.0.0.1 that was free a moment ago. */
@@ -25,4 +26,21 @@ export async function waitFor(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
   throw new Error(`${what} was not ready after ${timeoutMs} ms`);
+}
+
+/** Starts a server on 127.0.0.1; rejects, naming the port, if it is taken. */
+export function listen(server: http.Server | net.Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`port ${port} on 127.0.0.1 is already in use`)
+          : error
+      );
+    server.once('error', failed);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
 }

@@ -5,6 +5,8 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { listen } from './ports';
+
 export class StripeFake {
   readonly paymentIntents = new Map<string, Record<string, string>>();
   readonly calls: { method: string; path: string; authorization?: string }[] = [];
@@ -13,7 +15,7 @@ export class StripeFake {
 
   constructor(private readonly secretKey: string) {}
 
-  async start(): Promise<string> {
+  async start(port = 0): Promise<string> {
     this.server = http.createServer((req, res) => {
       const path = (req.url ?? '').split('?')[0];
       this.calls.push({ method: req.method ?? '', path, authorization: req.headers.authorization });
@@ -40,7 +42,7 @@ export class StripeFake {
       }
       send(200, { id: match[1], object: 'payment_intent', status: 'succeeded', metadata });
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    await listen(this.server, port);
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.url;
   }

@@ -80,6 +80,12 @@ export async function openQueue(settings: QueueSettings): Promise<DeadLetterQueu
   const subscription = resourceName(settings.projectId, 'subscriptions', settings.subscription);
   const topic = resourceName(settings.projectId, 'topics', settings.topic);
 
+  if (settings.emulatorHost) {
+    // Google's auth library would otherwise probe the metadata server, which
+    // has no business in a run against the emulator.
+    process.env.METADATA_SERVER_DETECTION ??= 'none';
+  }
+
   // The library's own client configuration: emulator address and plain-text
   // channel, or Google's endpoint; nothing is contacted yet.
   const config = await new PubSub({

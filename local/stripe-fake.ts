@@ -9,7 +9,7 @@ import { listen } from './ports';
 
 export class StripeFake {
   readonly paymentIntents = new Map<string, Record<string, string>>();
-  readonly calls: { method: string; path: string; authorization?: string }[] = [];
+  readonly calls: { method: string; path: string; authorization?: string; account?: string }[] = [];
   private server?: http.Server;
   url = '';
 
@@ -18,7 +18,12 @@ export class StripeFake {
   async start(port = 0): Promise<string> {
     this.server = http.createServer((req, res) => {
       const path = (req.url ?? '').split('?')[0];
-      this.calls.push({ method: req.method ?? '', path, authorization: req.headers.authorization });
+      this.calls.push({
+        method: req.method ?? '',
+        path,
+        authorization: req.headers.authorization,
+        account: req.headers['stripe-account'] as string | undefined,
+      });
       const send = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));

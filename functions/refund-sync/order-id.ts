@@ -1,9 +1,13 @@
 import { PermanentError, TransientError, describeError } from '../shared/errors';
 import type { RefundedCharge } from './charge';
 
-/** Returns a PaymentIntent's metadata from the Stripe API. */
+/**
+ * Returns a PaymentIntent's metadata from the Stripe API; `account` names
+ * the connected account a Connect event came from.
+ */
 export type PaymentIntentMetadata = (
-  paymentIntentId: string
+  paymentIntentId: string,
+  account?: string
 ) => Promise<Record<string, unknown>>;
 
 // Moltin order ids are UUIDs; anything outside this set could also change
@@ -42,13 +46,14 @@ export interface OrderIdLookup {
 export async function findOrderId(
   charge: RefundedCharge,
   metadataKey: string,
-  paymentIntentMetadata: PaymentIntentMetadata
+  paymentIntentMetadata: PaymentIntentMetadata,
+  account?: string
 ): Promise<OrderIdLookup> {
   const fromCharge = readOrderId(charge.metadata, metadataKey, 'charge');
   if (fromCharge !== undefined) return { orderId: fromCharge, source: 'charge' };
   if (charge.paymentIntentId === undefined) return {};
 
-  const metadata = await paymentIntentMetadata(charge.paymentIntentId);
+  const metadata = await paymentIntentMetadata(charge.paymentIntentId, account);
   const fromIntent = readOrderId(metadata, metadataKey, 'PaymentIntent');
   return fromIntent === undefined ? {} : { orderId: fromIntent, source: 'payment_intent' };
 }
@@ -66,7 +71,7 @@ interface StripeSettings {
 export function stripePaymentIntentMetadata(settings: StripeSettings): PaymentIntentMetadata {
   let client: import('stripe').Stripe | undefined;
 
-  return async (paymentIntentId) => {
+  return async (paymentIntentId, account) => {
     const Stripe = require('stripe') as typeof import('stripe');
     const url = settings.apiUrl;
     const stripe = (client ??= new Stripe(settings.secretKey, {
@@ -81,7 +86,11 @@ export function stripePaymentIntentMetadata(settings: StripeSettings): PaymentIn
     }));
 
     try {
-      const intent = await stripe.paymentIntents.retrieve(paymentIntentId);
+      const intent = await stripe.paymentIntents.retrieve(
+        paymentIntentId,
+        {},
+        account ? { stripeAccount: account } : {}
+      );
       return (intent.metadata ?? {}) as Record<string, unknown>;
     } catch (error) {
       throw classifyStripeFailure(error, paymentIntentId);

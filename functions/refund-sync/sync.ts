@@ -49,7 +49,8 @@ export async function applyEvent(
   const lookup = await findOrderId(
     charge,
     deps.orderIdMetadataKey,
-    deps.paymentIntentMetadata
+    deps.paymentIntentMetadata,
+    event.account
   );
   if (lookup.orderId === undefined) {
     logs.notMoltinOrder(context, deps.orderIdMetadataKey);

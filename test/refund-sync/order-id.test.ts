@@ -41,6 +41,13 @@ describe('findOrderId', () => {
     ]);
   });
 
+  it('asks for a Connect event\'s PaymentIntent on the connected account', async () => {
+    stripe.paymentIntents.set('pi_connected', { order_id: orderId });
+    const found = await findOrderId(charge({ metadata: {}, payment_intent: 'pi_connected' }), 'order_id', lookup, 'acct_123');
+    expect(found.orderId).toBe(orderId);
+    expect(stripe.calls[0].account).toBe('acct_123');
+  });
+
   it('finds none for a charge of another sales channel', async () => {
     stripe.paymentIntents.set('pi_other', {});
     expect(await findOrderId(charge({ metadata: {}, payment_intent: 'pi_other' }), 'order_id', lookup)).toEqual({});

@@ -18,22 +18,37 @@ function pubsubClient(projectId: string): PubSub {
   return client;
 }
 
+/** The most messages one batched request carries (the library's default). */
+const batchedMessages = 100;
+
 /**
- * Returns a publisher for one topic that sends each message at once (no
- * batching delay) and gives up after `timeoutMs`.
+ * Returns a publisher for one topic that gives up after `timeoutMs`. A
+ * message published while no other is on its way is sent at once, alone. One
+ * published while others are still on their way is sent with those that
+ * follow it in the same timer tick, in one request: under load many
+ * deliveries share a call, and a lone one never waits for company.
  */
 export function topicPublisher(
   projectId: string,
   topicName: string,
   timeoutMs: number
 ): Publish {
-  let topic: Topic | undefined;
+  let alone: Topic | undefined;
+  let batched: Topic | undefined;
+  let onTheirWay = 0;
 
-  return async (data, attributes) => {
-    topic ??= pubsubClient(projectId).topic(topicName, {
-      batching: { maxMessages: 1, maxMilliseconds: 0 },
+  const openTopic = (maxMessages: number): Topic =>
+    pubsubClient(projectId).topic(topicName, {
+      batching: { maxMessages, maxMilliseconds: 0 },
       gaxOpts: { timeout: timeoutMs },
     });
+
+  return async (data, attributes) => {
+    const topic =
+      onTheirWay === 0
+        ? (alone ??= openTopic(1))
+        : (batched ??= openTopic(batchedMessages));
+    onTheirWay++;
 
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -45,6 +60,7 @@ export function topicPublisher(
     try {
       return await Promise.race([topic.publishMessage({ data, attributes }), deadline]);
     } finally {
+      onTheirWay--;
       clearTimeout(timer);
     }
   };

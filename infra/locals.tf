@@ -27,6 +27,10 @@ locals {
   }
 }
 
+# Read through the Cloud Resource Manager API, which a new project may not
+# have enabled yet.
 data "google_project" "this" {
   project_id = var.project_id
+
+  depends_on = [google_project_service.enabled]
 }

@@ -61,8 +61,18 @@ function confirmOnStdin(question: string): Promise<boolean> {
 }
 
 function processIo(): Io {
+  // A reader that goes away (`| head`) must not end the run before it has
+  // handed its letters back: the rest of the output is dropped instead.
+  let readerGone = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    readerGone = true;
+  });
+
   return {
-    out: (line) => process.stdout.write(`${line}\n`),
+    out: (line) => {
+      if (!readerGone) process.stdout.write(`${line}\n`);
+    },
     err: (line) => process.stderr.write(`${line}\n`),
     confirm: confirmOnStdin,
     now: () => new Date(),

@@ -23,7 +23,7 @@ interface CliRun {
 
 function runCli(
   args: string[],
-  options: { env?: Record<string, string | undefined>; input?: string } = {}
+  options: { env?: Record<string, string | undefined>; input?: string; noReader?: boolean } = {}
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
@@ -32,7 +32,9 @@ function runCli(
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
+    // As when piped into a reader that has gone (`| head`): every write fails.
+    if (options.noReader) child.stdout.destroy();
+    else child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.once('error', reject);
@@ -140,6 +142,14 @@ describe('the dead-letter CLI against the pipeline', () => {
     expect(table.stdout).toContain(unknown.id);
     expect(table.stdout).toMatch(/4 dead letter\(s\) on projects\/local-project\/subscriptions\/stripe-events-dead-letter-inspect/);
     expect(again.stdout).toMatch(/4 dead letter\(s\)/);
+  });
+
+  it('hands the letters back even when its reader goes away', async () => {
+    const env = { GOOGLE_CLOUD_PROJECT: harness.pipeline.projectId, PUBSUB_EMULATOR_HOST: harness.pipeline.emulator.host };
+    const cut = await runCli(['show', failing.id, unknown.id], { env, noReader: true });
+
+    expect(cut.code).toBe(0);
+    expect((await listed()).length).toBe(4);
   });
 
   it('shows a dead letter in full with personal details masked unless asked', async () => {

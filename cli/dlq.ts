@@ -43,8 +43,8 @@ export async function main(
   }
 }
 
-/** Asks on stderr and reads one line of stdin; no line counts as no. */
-function confirmOnStdin(question: string): Promise<boolean> {
+/** Asks on stderr and reads one line of stdin; no line, or Ctrl-C, counts as no. */
+function confirmOnStdin(question: string, interrupted: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     const prompt = readline.createInterface({ input: process.stdin, output: process.stderr });
     let answered = false;
@@ -55,12 +55,13 @@ function confirmOnStdin(question: string): Promise<boolean> {
       resolve(yes);
     };
     prompt.on('SIGINT', () => answer(false));
+    interrupted.addEventListener('abort', () => answer(false), { once: true });
     prompt.on('close', () => answer(false));
     prompt.question(question, (line) => answer(/^\s*y(es)?\s*$/i.test(line)));
   });
 }
 
-function processIo(): Io {
+function processIo(interrupted: AbortSignal): Io {
   // A reader that goes away (`| head`) must not end the run before it has
   // handed its letters back: the rest of the output is dropped instead.
   let readerGone = false;
@@ -74,7 +75,7 @@ function processIo(): Io {
       if (!readerGone) process.stdout.write(`${line}\n`);
     },
     err: (line) => process.stderr.write(`${line}\n`),
-    confirm: confirmOnStdin,
+    confirm: (question) => confirmOnStdin(question, interrupted),
     now: () => new Date(),
   };
 }
@@ -89,7 +90,7 @@ if (require.main === module) {
     process.once('SIGINT', () => process.exit(130));
   });
 
-  main(process.argv.slice(2), process.env, processIo(), { signal: interrupt.signal })
+  main(process.argv.slice(2), process.env, processIo(interrupt.signal), { signal: interrupt.signal })
     .then((code) => {
       process.exitCode = code;
     })

@@ -23,7 +23,13 @@ interface CliRun {
 
 function runCli(
   args: string[],
-  options: { env?: Record<string, string | undefined>; input?: string; noReader?: boolean } = {}
+  options: {
+    env?: Record<string, string | undefined>;
+    input?: string;
+    noReader?: boolean;
+    /** Sends Ctrl-C's SIGINT once stderr shows this, leaving stdin open. */
+    interruptOn?: RegExp;
+  } = {}
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
@@ -35,14 +41,21 @@ function runCli(
     // As when piped into a reader that has gone (`| head`): every write fails.
     if (options.noReader) child.stdout.destroy();
     else child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
+    let interrupted = false;
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      if (!interrupted && options.interruptOn?.test(stderr)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.once('error', reject);
     child.once('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end(options.input ?? '');
+    if (options.interruptOn === undefined) child.stdin.end(options.input ?? '');
   });
 }
 
@@ -212,6 +225,15 @@ describe('the dead-letter CLI against the pipeline', () => {
     }
     const left = await listed();
     expect(left.map((letter) => letter.event_id).sort()).toEqual([abandoned.id, null].sort());
+  });
+
+  it('hands the letters back when interrupted at the confirmation', async () => {
+    const env = { GOOGLE_CLOUD_PROJECT: harness.pipeline.projectId, PUBSUB_EMULATOR_HOST: harness.pipeline.emulator.host };
+    const run = await runCli(['purge', '--all'], { env, interruptOn: /\[y\/N\]/ });
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/nothing purged/);
+    expect((await listed()).length).toBe(2);
   });
 
   it('purges only after confirmation', async () => {

@@ -10,6 +10,7 @@ import {
   summaryTable,
 } from './format';
 import { HeldLetters } from './held';
+import { eventAttribute } from '../../functions/shared/message';
 import { matchesId, replayAttributes, summarize, type DeadLetter } from './letter';
 import type { DeadLetterQueue } from './pubsub';
 
@@ -51,6 +52,19 @@ function label(letter: DeadLetter, orderIdKey: string): string {
   const summary = summarize(letter, orderIdKey);
   const parts = [summary.eventId, summary.eventType, summary.reason].filter(Boolean);
   return `${letter.messageId} (${parts.join(', ')})`;
+}
+
+/**
+ * Returns why a letter cannot be replayed, if it cannot: the push
+ * subscription only delivers messages whose event_type says charge.refunded,
+ * so a copy without one would be dropped on the way and never applied.
+ */
+function whyNotReplayable(letter: DeadLetter): string | undefined {
+  if (letter.attributes[eventAttribute.eventType]) return undefined;
+  return (
+    'it has no event_type attribute, so the push subscription would drop its copy; ' +
+    'look at it with show, then purge it'
+  );
 }
 
 /** Returns the letters the ids name (every letter with `all`) and the ids that named none. */
@@ -138,12 +152,21 @@ export function replay(queue: DeadLetterQueue, options: CommandOptions, io: Io):
     reportMissing(missing, letters.length, truncated, io);
 
     if (options.dryRun) {
-      for (const letter of chosen) io.out(`would replay ${label(letter, options.orderIdKey)}`);
+      let replayable = 0;
+      for (const letter of chosen) {
+        const problem = whyNotReplayable(letter);
+        if (problem === undefined) replayable += 1;
+        io.out(
+          problem === undefined
+            ? `would replay ${label(letter, options.orderIdKey)}`
+            : `would not replay ${label(letter, options.orderIdKey)}: ${problem}`
+        );
+      }
       io.out(
-        `dry run: ${chosen.length} dead letter(s) would be republished to ${queue.topic} ` +
-          'with a replayed_at attribute; nothing was published or acknowledged'
+        `dry run: ${replayable} of ${chosen.length} dead letter(s) would be republished to ` +
+          `${queue.topic} with a replayed_at attribute; nothing was published or acknowledged`
       );
-      return missing.length === 0 ? exitCode.ok : exitCode.incomplete;
+      return replayable === chosen.length && missing.length === 0 ? exitCode.ok : exitCode.incomplete;
     }
 
     let replayed = 0;
@@ -153,6 +176,14 @@ export function replay(queue: DeadLetterQueue, options: CommandOptions, io: Io):
       if (options.signal?.aborted) {
         stopped = 'interrupted';
         break;
+      }
+      if (chosen.length > progressEvery && index > 0 && index % progressEvery === 0) {
+        io.err(`replay: ${index}/${chosen.length} done, ${failures.length} failed`);
+      }
+      const problem = whyNotReplayable(letter);
+      if (problem !== undefined) {
+        failures.push(`not replayed ${label(letter, options.orderIdKey)}: ${problem}`);
+        continue;
       }
 
       let copyId: string;
@@ -179,10 +210,6 @@ export function replay(queue: DeadLetterQueue, options: CommandOptions, io: Io):
         );
       }
 
-      const done = index + 1;
-      if (chosen.length > progressEvery && done % progressEvery === 0) {
-        io.err(`replay: ${done}/${chosen.length} done, ${failures.length} failed`);
-      }
     }
 
     for (const failure of failures) io.out(failure);

@@ -190,8 +190,10 @@ describe('the dead-letter CLI against the pipeline', () => {
     const dry = await cli(['replay', '--all', '--dry-run']);
     const noTopic = await cli(['replay', unknown.id, '--topic', 'no-such-topic']);
 
-    expect(dry.code).toBe(0);
-    expect(dry.stdout).toMatch(/dry run: 4 dead letter\(s\) would be republished/);
+    // The unreadable request has no event_type: the push subscription would drop it.
+    expect(dry.code).toBe(1);
+    expect(dry.stdout).toMatch(/would not replay \d+ \(malformed_message\): it has no event_type/);
+    expect(dry.stdout).toMatch(/dry run: 3 of 4 dead letter\(s\) would be republished/);
     expect(noTopic.code).toBe(1);
     expect(noTopic.stdout).toMatch(/topic projects\/local-project\/topics\/no-such-topic does not exist/);
     expect(noTopic.stdout).toMatch(/replayed 0 of 1/);

@@ -455,6 +455,26 @@ describe('the commands, on a subscription in memory', () => {
     expect(queue.leased.size).toBe(0);
   });
 
+  it('replay refuses a letter without event_type, which the push subscription would drop', async () => {
+    const unreadable: DeadLetter = {
+      messageId: '9',
+      ackId: 'ack-9',
+      data: Buffer.from('{"hello":"world"}'),
+      attributes: { dead_letter_reason: 'malformed_message' },
+    };
+    const queue = new MemoryQueue([eventLetter('1').letter, unreadable]);
+    const dry = recordingIo();
+    const real = recordingIo();
+
+    expect(await replay(queue, options({ all: true, dryRun: true }), dry.io)).toBe(exitCode.incomplete);
+    expect(await replay(queue, options({ all: true }), real.io)).toBe(exitCode.incomplete);
+
+    expect(dry.out).toContain('would not replay 9 (malformed_message): it has no event_type attribute, so the push subscription would drop its copy; look at it with show, then purge it');
+    expect(queue.published).toHaveLength(1);
+    expect(queue.remaining.map((letter) => letter.messageId)).toEqual(['9']);
+    expect(real.out.at(-1)).toMatch(/replayed 1 of 2/);
+  });
+
   it('replay --dry-run publishes and acknowledges nothing', async () => {
     const queue = new MemoryQueue(['1', '2'].map((id) => eventLetter(id).letter));
     const { io, out } = recordingIo();

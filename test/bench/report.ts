@@ -193,9 +193,9 @@ ${(run.othersCpu * 100).toFixed(0)}% of its processor time during the run${
 ${settings.loneRequests}, one at a time; cold starts: median of \
 ${settings.coldStartRounds} rounds; subscriber: ${settings.events} refunds, \
 Moltin answering after ${settings.moltinDelayMs} ms.
-- Functions: under the Functions Framework from dist/, on loopback, against
-the Pub/Sub emulator; node's heap left to size itself for this machine,
-except in the memory part (below).
+- Functions: under the Functions Framework from dist/, on loopback, against \
+the Pub/Sub emulator; node's heap sized for this machine except in the \
+memory part (below).
 - Outcome: ${
     missed.length === 0 ? 'every target met' : `${missed.length} target(s) missed`
   }

@@ -10,5 +10,10 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.js',
   globalTeardown: '<rootDir>/test/support/global-teardown.js',
   testTimeout: 60000,
+  reporters: [
+    'default',
+    '<rootDir>/test/faults/support/figures-reporter.js',
+    '<rootDir>/test/support/summary-reporter.js',
+  ],
   maxWorkers: 2,
 };

@@ -1,7 +1,8 @@
 /**
  * `npm run sample-event -- [name]`: sends the local webhook a correctly
  * signed `charge.refunded` event for one of the sample orders, as Stripe
- * would, and prints the webhook's answer.
+ * would, and prints the webhook's answer. The webhook is found on
+ * WEBHOOK_PORT (as `npm start` uses it) or at WEBHOOK_URL.
  */
 import { chargeRefundedEvent, currentApiVersion, legacyApiVersion, signedDelivery } from './events';
 import { localDefaults, sampleOrders, type SampleName } from './sample-data';
@@ -41,7 +42,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
-  const url = process.env.WEBHOOK_URL ?? `http://127.0.0.1:${localDefaults.webhookPort}/`;
+  const port = process.env.WEBHOOK_PORT || String(localDefaults.webhookPort);
+  const url = process.env.WEBHOOK_URL || `http://127.0.0.1:${port}/`;
   const secret = (process.env.STRIPE_WEBHOOK_SECRET || localDefaults.webhookSecret).split(',')[0].trim();
   const event = sampleEvent(name);
   const { body, signature } = signedDelivery(event, secret);

@@ -112,7 +112,9 @@ async function main(): Promise<void> {
         `stripeWebhook:     ${pipeline.webhook.url}`,
         `refundSync:        ${pipeline.refundSync.url} (push endpoint)`,
         '',
-        'Send a signed sample event:  npm run sample-event',
+        `Send a signed sample event:  ${
+          pipeline.webhook.port === localDefaults.webhookPort ? '' : `WEBHOOK_PORT=${pipeline.webhook.port} `
+        }npm run sample-event`,
         `Inspect dead letters:        PUBSUB_EMULATOR_HOST=${pipeline.emulator.host} GOOGLE_CLOUD_PROJECT=${pipeline.projectId} npm run dlq -- list`,
         'Stop with Ctrl-C.',
         '',

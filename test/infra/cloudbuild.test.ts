@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 
 import { checkCloudBuild, type Repository } from './check/cloudbuild';
 import { describeProblems, findings } from './check/problems';
-import { brokenCopy, infraDir, repoRoot } from './paths';
+import { brokenCopy, repoRoot } from './paths';
 
 const repository: Repository = {
   scripts: JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).scripts,
@@ -67,7 +67,7 @@ describe('cloudbuild.yaml', () => {
   });
 
   it('has every substitution described in the deploy guide', () => {
-    const guide = fs.readFileSync(path.join(infraDir, 'README-deploy.md'), 'utf8');
+    const guide = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
 
     for (const name of Object.keys(config.substitutions)) expect(guide).toContain(`\`${name}\``);
   });

@@ -1,6 +1,7 @@
 /**
  * The CLI's failures, each saying what was wrong and what to do about it.
  */
+import { codeOf, detailOf, grpcStatus, noCredentials } from '../shared/grpc-failure';
 
 /** A failure the CLI reports in one line and exits on. */
 export class CliError extends Error {
@@ -19,16 +20,6 @@ export class CliError extends Error {
   }
 }
 
-// gRPC status codes the Pub/Sub client rejects with.
-const grpcStatus = {
-  invalidArgument: 3,
-  deadlineExceeded: 4,
-  notFound: 5,
-  permissionDenied: 7,
-  unavailable: 14,
-  unauthenticated: 16,
-} as const;
-
 /** What the CLI was doing when Pub/Sub refused. */
 export interface PubSubAction {
   verb: 'pull from' | 'acknowledge on' | 'release on' | 'extend leases on' | 'publish to';
@@ -36,20 +27,6 @@ export interface PubSubAction {
   name: string;
   /** Set when talking to the emulator (PUBSUB_EMULATOR_HOST). */
   emulatorHost?: string;
-}
-
-const noCredentials =
-  /could not load the default credentials|could not refresh access token|invalid_grant|unable to detect a project id/i;
-
-function codeOf(error: unknown): number | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : undefined;
-}
-
-function detailOf(error: unknown): string {
-  const details = (error as { details?: unknown } | null)?.details;
-  if (typeof details === 'string' && details !== '') return details;
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Returns the failure of a Pub/Sub call, said as an operator can act on it. */

@@ -4,6 +4,7 @@
  */
 import * as net from 'node:net';
 
+import { codeOf, detailOf, grpcStatus, noCredentials } from '../shared/grpc-failure';
 import { crc32c } from './crc32c';
 import { SecretStoreError } from './errors';
 
@@ -28,31 +29,6 @@ export interface StoreSettings {
   /** `host:port` of a local Secret Manager (a test fake); loopback only. */
   emulatorHost?: string;
   callTimeoutMs?: number;
-}
-
-// gRPC status codes Secret Manager rejects with.
-const grpcStatus = {
-  invalidArgument: 3,
-  deadlineExceeded: 4,
-  notFound: 5,
-  permissionDenied: 7,
-  failedPrecondition: 9,
-  unavailable: 14,
-  unauthenticated: 16,
-} as const;
-
-const noCredentials =
-  /could not load the default credentials|could not refresh access token|invalid_grant/i;
-
-function codeOf(error: unknown): number | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : undefined;
-}
-
-function detailOf(error: unknown): string {
-  const details = (error as { details?: unknown } | null)?.details;
-  if (typeof details === 'string' && details !== '') return details;
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Returns a refusal of Secret Manager's, said as an operator can act on it. */

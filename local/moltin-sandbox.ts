@@ -32,7 +32,7 @@ export interface RecordedCall {
 
 /** A fault the sandbox answers a request with instead of serving it. */
 export type Fault =
-  | { status: number; body?: unknown; retryAfterSeconds?: number }
+  | { status: number; body?: unknown; retryAfterSeconds?: number; headers?: Record<string, string> }
   | { delayMs: number }
   | { reset: true };
 
@@ -149,7 +149,7 @@ export class MoltinSandbox {
         await new Promise((resolve) => setTimeout(resolve, fault.delayMs).unref());
         break;
       }
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { ...fault.headers };
       if (fault.retryAfterSeconds !== undefined) {
         headers['retry-after'] = String(fault.retryAfterSeconds);
       }

@@ -4,6 +4,8 @@ import { PermanentError } from '../shared/errors';
 export interface RefundedCharge {
   id: string;
   amount: number;
+  /** What was captured, when Stripe says; less than `amount` after a partial capture. */
+  amountCaptured?: number;
   amountRefunded: number;
   refunded: boolean;
   status: string;
@@ -40,6 +42,9 @@ export function readCharge(object: Record<string, unknown>): RefundedCharge {
   if (!Number.isInteger(object.amount_refunded)) {
     throw malformed('amount_refunded is not an integer');
   }
+  if (object.amount_captured !== undefined && !Number.isInteger(object.amount_captured)) {
+    throw malformed('amount_captured is not an integer');
+  }
   if (typeof object.refunded !== 'boolean') throw malformed('refunded is not a boolean');
   if (typeof object.status !== 'string') throw malformed('status is not a string');
   if (object.metadata !== undefined && !isRecord(object.metadata)) {
@@ -49,6 +54,7 @@ export function readCharge(object: Record<string, unknown>): RefundedCharge {
   return {
     id: object.id,
     amount: object.amount as number,
+    amountCaptured: object.amount_captured as number | undefined,
     amountRefunded: object.amount_refunded as number,
     refunded: object.refunded,
     status: object.status,
@@ -59,12 +65,15 @@ export function readCharge(object: Record<string, unknown>): RefundedCharge {
 
 /**
  * Returns whether the whole charge has been given back. A partial refund
- * leaves the order as it is.
+ * leaves the order as it is. After a partial capture, newer API versions
+ * count only the captured amount as refundable, older ones the whole amount.
  */
 export function isFullyRefunded(charge: RefundedCharge): boolean {
+  const captured = charge.amountCaptured;
+  const refundable = captured !== undefined && captured > 0 ? Math.min(captured, charge.amount) : charge.amount;
   return (
     charge.refunded &&
     charge.status === 'succeeded' &&
-    charge.amountRefunded >= charge.amount
+    charge.amountRefunded >= refundable
   );
 }

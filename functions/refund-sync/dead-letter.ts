@@ -1,5 +1,10 @@
 import type { PermanentError } from '../shared/errors';
-import { attributeValue, deadLetterAttribute } from '../shared/message';
+import {
+  attributeLimits,
+  attributeValue,
+  deadLetterAttribute,
+  eventAttribute,
+} from '../shared/message';
 import type { Publish } from '../shared/pubsub';
 
 /** What is known of a message that could not be applied. */
@@ -20,20 +25,29 @@ export async function publishDeadLetter(
   error: PermanentError,
   now: Date = new Date()
 ): Promise<string> {
-  const attributes: Record<string, string> = {
-    ...message.attributes,
+  const ours: Record<string, string> = {
     [deadLetterAttribute.reason]: error.reason,
     [deadLetterAttribute.detail]: attributeValue(error.message),
     [deadLetterAttribute.deadLetteredAt]: now.toISOString(),
   };
   if (message.messageId) {
-    attributes[deadLetterAttribute.sourceMessageId] = message.messageId;
+    ours[deadLetterAttribute.sourceMessageId] = attributeValue(message.messageId);
   }
   if (message.subscription) {
-    attributes[deadLetterAttribute.sourceSubscription] = message.subscription;
+    ours[deadLetterAttribute.sourceSubscription] = attributeValue(message.subscription);
   }
+
+  // Pub/Sub refuses a message over its attribute limits, and a refused dead
+  // letter would come back forever: keep what fits, the event's own first.
+  const eventKeys = new Set<string>(Object.values(eventAttribute));
+  const original = Object.entries(message.attributes)
+    .filter(([key]) => !(key in ours))
+    .filter(([key]) => Buffer.byteLength(key) <= attributeLimits.keyBytes && !key.startsWith('goog'))
+    .sort(([a], [b]) => Number(eventKeys.has(b)) - Number(eventKeys.has(a)))
+    .slice(0, attributeLimits.count - Object.keys(ours).length)
+    .map(([key, value]) => [key, attributeValue(value)]);
 
   // Pub/Sub refuses a message with neither data nor attributes; ours always
   // carries the reason, so an empty body still goes through.
-  return publish(message.data, attributes);
+  return publish(message.data, { ...Object.fromEntries(original), ...ours });
 }

@@ -89,6 +89,10 @@ async function respondToFailure(
     return;
   }
 
+  if (error instanceof MalformedPushError) {
+    context.messageId = error.envelope.messageId || undefined;
+    context.eventId = error.envelope.attributes[eventAttribute.eventId];
+  }
   const target = message ?? undeliverable(req, error);
   try {
     await publishDeadLetter(publish, target, error);

@@ -5,7 +5,11 @@ import type { OrderTransaction } from './transactions';
 export interface MoltinOrders {
   /** Returns the order's transactions; PermanentError if there is no order. */
   listTransactions(orderId: string): Promise<OrderTransaction[]>;
-  /** Marks a transaction refunded; resolves if it already was. */
+  /**
+   * Marks a transaction refunded. A refusal is a PermanentError with reason
+   * `refund_rejected`, whatever it says: the caller reads the transaction's
+   * state to tell "already refunded" from a real refusal.
+   */
   refundTransaction(orderId: string, transactionId: string): Promise<void>;
 }
 
@@ -33,20 +37,28 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+// Statuses whose response may carry no body at all.
+const bodilessStatuses = new Set([101, 204, 205, 304]);
+
 /**
- * Returns a fetch that gives up after `timeoutMs` and turns every error
- * response into a JSON:API error body that names its HTTP status, because
- * the SDK rejects with the parsed body alone.
+ * Returns a fetch that gives up after `timeoutMs`, reading the whole body
+ * within that time, never follows a redirect (a followed POST would come
+ * back as a GET's answer), and turns every error response into a JSON:API
+ * error body that names its HTTP status, because the SDK rejects with the
+ * parsed body alone.
  */
 function fetchWithTimeout(timeoutMs: number) {
   return async (url: string, init: RequestInit): Promise<Response> => {
-    const response = await fetch(url, {
-      ...init,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    if (response.ok) return response;
-
+    const signal = AbortSignal.timeout(timeoutMs);
+    const response = await fetch(url, { ...init, signal, redirect: 'manual' });
     const text = await response.text();
+    if (response.ok) {
+      return new Response(bodilessStatuses.has(response.status) ? null : text, {
+        status: response.status,
+        headers: response.headers,
+      });
+    }
+
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -67,6 +79,17 @@ function fetchWithTimeout(timeoutMs: number) {
   };
 }
 
+/**
+ * Returns the `data` of a successful answer, or throws a TransientError when
+ * the answer, though 2xx, is not the JSON:API document Moltin sends.
+ */
+function successData(response: unknown, action: string): unknown {
+  if (!isRecord(response) || response.errors !== undefined || response.data === undefined) {
+    throw new TransientError(`Moltin ${action} answered 2xx without its data`);
+  }
+  return response.data;
+}
+
 function firstApiError(rejection: unknown): ApiError | undefined {
   if (!isRecord(rejection) || !Array.isArray(rejection.errors)) return undefined;
   const [first] = rejection.errors as unknown[];
@@ -77,19 +100,15 @@ function describeApiError(error: ApiError): string {
   return [error.status, error.title, error.detail].filter(Boolean).join(' ');
 }
 
-const alreadyRefundedPattern = /already (been )?refunded|fully refunded/i;
-
-/** Returns whether a Moltin rejection says the refund was already made. */
-export function saysAlreadyRefunded(rejection: unknown): boolean {
-  const error = firstApiError(rejection);
-  if (error === undefined) return false;
-  return alreadyRefundedPattern.test(`${error.title ?? ''} ${error.detail ?? ''}`);
-}
+// Timeouts, rate limits, conflicts with a concurrent change, and refused
+// credentials (fixed by a new secret version) may pass on a later attempt.
+const transientStatuses = new Set([401, 403, 408, 409, 429]);
 
 /**
  * Returns the error a failed Moltin call stands for: network failures,
- * timeouts, 429, 5xx and auth failures (a rotated secret may fix them) are
- * transient; a missing order and any other refusal are permanent.
+ * timeouts, redirects, 409, 429, 5xx and auth failures (a rotated secret may
+ * fix them) are transient; a missing order and any other refusal are
+ * permanent.
  */
 export function classifyMoltinFailure(
   rejection: unknown,
@@ -106,7 +125,7 @@ export function classifyMoltinFailure(
   const status = Number(error.status);
   const problem = `Moltin ${action} failed: ${describeApiError(error)}`;
   if (status === 404) return new PermanentError(notFound, problem);
-  if (status === 408 || status === 429 || status >= 500 || status === 401 || status === 403) {
+  if (transientStatuses.has(status) || status >= 500 || (status >= 300 && status < 400)) {
     return new TransientError(problem);
   }
   if (Number.isNaN(status)) return new TransientError(problem);
@@ -170,7 +189,11 @@ export function createMoltinOrders(settings: MoltinSettings): MoltinOrders {
       try {
         await ensureToken();
         const response = await client.Transactions.All({ order: orderId });
-        return (response.data ?? []) as unknown as OrderTransaction[];
+        const data = successData(response, 'listing transactions');
+        if (!Array.isArray(data)) {
+          throw new TransientError('Moltin listing transactions answered without a list');
+        }
+        return data as OrderTransaction[];
       } catch (rejection) {
         throw asFailure(rejection, 'listing transactions', 'order_not_found');
       }
@@ -180,9 +203,12 @@ export function createMoltinOrders(settings: MoltinSettings): MoltinOrders {
       try {
         await ensureToken();
         // No amount: with one, Elastic Path would ask Stripe to refund again.
-        await client.Transactions.Refund({ order: orderId, transaction: transactionId });
+        const response = await client.Transactions.Refund({
+          order: orderId,
+          transaction: transactionId,
+        });
+        successData(response, 'refund');
       } catch (rejection) {
-        if (saysAlreadyRefunded(rejection)) return;
         throw asFailure(rejection, 'refund', 'transaction_not_found');
       }
     },
@@ -234,10 +260,14 @@ async function fetchToken(
     throw new TransientError('Moltin token response has no access_token');
   }
 
-  const expiresIn = typeof json.expires_in === 'number' ? json.expires_in : 3600;
+  // The lifetime is counted on this machine's clock, which may not agree
+  // with Moltin's absolute `expires`.
+  const now = Math.floor(Date.now() / 1000);
   const expires =
-    typeof json.expires === 'number'
-      ? json.expires
-      : Math.floor(Date.now() / 1000) + expiresIn;
+    typeof json.expires_in === 'number'
+      ? now + json.expires_in
+      : typeof json.expires === 'number'
+        ? json.expires
+        : now + 3600;
   return { access_token: json.access_token, expires };
 }

@@ -23,10 +23,12 @@ function readOrderId(
   if (value === undefined || value === null || value === '') return undefined;
 
   if (typeof value !== 'string' || !orderIdPattern.test(value.trim())) {
-    const shown = JSON.stringify(value).slice(0, 80);
+    // Its shape only: a wrong value may well be a customer's name or email.
+    const shape =
+      typeof value === 'string' ? `a string of ${value.length} characters` : `a ${typeof value}`;
     throw new PermanentError(
       'invalid_order_id',
-      `${where} metadata "${key}" is not a Moltin order id: ${shown}`
+      `${where} metadata "${key}" is not a Moltin order id (${shape})`
     );
   }
   return value.trim();

@@ -75,7 +75,24 @@ export async function applyEvent(
     return 'already_refunded';
   }
 
-  await deps.moltin.refundTransaction(lookup.orderId, match.transaction.id);
+  try {
+    await deps.moltin.refundTransaction(lookup.orderId, match.transaction.id);
+  } catch (error) {
+    if (!isRefusal(error)) throw error;
+
+    // Moltin refuses to refund a refunded transaction, and also for other
+    // reasons; its state, not its wording, tells which.
+    const after = await deps.moltin.listTransactions(lookup.orderId);
+    if (findRefundableTransaction(after, references).kind !== 'already_refunded') {
+      throw error;
+    }
+    logs.alreadyRefunded(context);
+    return 'already_refunded';
+  }
   logs.transactionRefunded(context);
   return 'refunded';
+}
+
+function isRefusal(error: unknown): boolean {
+  return error instanceof PermanentError && error.reason === 'refund_rejected';
 }

@@ -19,6 +19,15 @@ export interface EventContext {
   replayed?: boolean;
 }
 
+// Ids come from the input: a forged or broken one must not swell the logs.
+const idLimit = 128;
+const messageLimit = 2000;
+
+function clip(value: string | undefined, limit = idLimit): string | undefined {
+  if (value === undefined || value.length <= limit) return value;
+  return `${value.slice(0, limit)}... (${value.length} characters)`;
+}
+
 function write(
   severity: Severity,
   message: string,
@@ -27,14 +36,14 @@ function write(
 ): void {
   const entry = {
     severity,
-    message,
-    event_id: context.eventId,
-    event_type: context.eventType,
-    message_id: context.messageId,
+    message: clip(message, messageLimit),
+    event_id: clip(context.eventId),
+    event_type: clip(context.eventType),
+    message_id: clip(context.messageId),
     delivery_attempt: context.deliveryAttempt,
-    charge_id: context.chargeId,
-    order_id: context.orderId,
-    transaction_id: context.transactionId,
+    charge_id: clip(context.chargeId),
+    order_id: clip(context.orderId),
+    transaction_id: clip(context.transactionId),
     replayed: context.replayed || undefined,
     ...extra,
   };

@@ -34,8 +34,9 @@ export const pubsubDeadLetterAttribute = {
   publishTime: 'CloudPubSubDeadLetterSourceTopicPublishTime',
 } as const;
 
-/** Pub/Sub caps an attribute value at 1024 bytes. */
-const attributeValueLimit = 1024;
+/** Pub/Sub's limits on a message's attributes. */
+export const attributeLimits = { count: 100, keyBytes: 256, valueBytes: 1024 } as const;
+const attributeValueLimit = attributeLimits.valueBytes;
 
 /** The fields of a Stripe event this service reads; the rest pass through. */
 export interface StripeEventLike {
@@ -54,10 +55,10 @@ export function eventAttributes(event: StripeEventLike): Record<string, string> 
     [eventAttribute.eventId]: event.id,
     [eventAttribute.eventType]: event.type,
     [eventAttribute.livemode]: String(event.livemode === true),
-    [eventAttribute.apiVersion]: event.api_version ?? '',
+    [eventAttribute.apiVersion]: attributeValue(event.api_version ?? ''),
     [eventAttribute.created]: String(event.created ?? ''),
   };
-  if (event.account) attributes[eventAttribute.account] = event.account;
+  if (event.account) attributes[eventAttribute.account] = attributeValue(event.account);
   return attributes;
 }
 
@@ -148,6 +149,17 @@ export function parseEvent(data: Buffer): StripeEventLike {
   return asEvent(event);
 }
 
+// Stripe's ids and event types are short; anything longer is not theirs.
+const identifierLimit = 255;
+
+// Fields that become attributes, with the type Stripe gives them.
+const optionalFields = [
+  ['created', 'number'],
+  ['livemode', 'boolean'],
+  ['api_version', 'string'],
+  ['account', 'string'],
+] as const;
+
 /** Returns the value as a Stripe event, or throws a PermanentError. */
 export function asEvent(event: unknown): StripeEventLike {
   if (!isRecord(event)) {
@@ -159,8 +171,17 @@ export function asEvent(event: unknown): StripeEventLike {
   if (typeof event.type !== 'string' || event.type === '') {
     throw new PermanentError('malformed_event', 'event has no type');
   }
+  if (event.id.length > identifierLimit || event.type.length > identifierLimit) {
+    throw new PermanentError('malformed_event', 'event id or type is too long');
+  }
   if (!isRecord(event.data) || !isRecord(event.data.object)) {
     throw new PermanentError('malformed_event', 'event has no data.object');
+  }
+  for (const [field, type] of optionalFields) {
+    const value = event[field];
+    if (value !== undefined && value !== null && typeof value !== type) {
+      throw new PermanentError('malformed_event', `event ${field} is not a ${type}`);
+    }
   }
   return event as unknown as StripeEventLike;
 }

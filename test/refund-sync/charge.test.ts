@@ -29,6 +29,12 @@ describe('isFullyRefunded', () => {
     expect(isFullyRefunded(readCharge(charge({ amount_refunded: 1000, refunded: true })))).toBe(false);
   });
 
+  it('counts only the captured amount after a partial capture', () => {
+    const partlyCaptured = { amount: 2000, amount_captured: 1500, amount_refunded: 1500, refunded: true };
+    expect(isFullyRefunded(readCharge(charge(partlyCaptured)))).toBe(true);
+    expect(isFullyRefunded(readCharge(charge({ ...partlyCaptured, amount_refunded: 1000, refunded: false })))).toBe(false);
+  });
+
   it('is false for a charge that did not succeed', () => {
     expect(isFullyRefunded(readCharge(charge({ status: 'pending' })))).toBe(false);
   });

@@ -128,6 +128,18 @@ describe('the refundSync handler', () => {
     expect(logged()).toEqual([expect.objectContaining({ severity: 'ERROR', reason })]);
   });
 
+  it('logs a cut-off event type with its length rather than whole', async () => {
+    const event = { ...refundEvent(), type: 'charge.' + 'x'.repeat(240) };
+    await push(pushBody(Buffer.from(JSON.stringify(event))));
+    const [entry] = logged();
+    expect(entry.event_type).toMatch(/\.\.\. \(247 characters\)$/);
+  });
+
+  it('logs the message id of an envelope it could not read', async () => {
+    await push(pushBody(undefined, { event_id: 'evt_named' }));
+    expect(logged()).toEqual([expect.objectContaining({ message_id: 'm-1', event_id: 'evt_named' })]);
+  });
+
   it('keeps the whole request as the dead letter when there is no message data', async () => {
     const body = pushBody(undefined, { event_id: 'evt_kept' });
     const raw = Buffer.from(JSON.stringify(body));

@@ -1,7 +1,6 @@
 import {
   classifyMoltinFailure,
   createMoltinOrders,
-  saysAlreadyRefunded,
   type MoltinOrders,
 } from '../../functions/refund-sync/moltin';
 import { PermanentError, TransientError } from '../../functions/shared/errors';
@@ -13,7 +12,7 @@ describe('classifyMoltinFailure', () => {
   const classify = (rejection: unknown) => classifyMoltinFailure(rejection, 'refund', 'order_not_found');
   const body = (status: number, detail = 'x') => ({ errors: [{ status, title: 'T', detail }] });
 
-  it.each([500, 502, 503, 504, 429, 408, 401, 403])('treats %i as transient', (status) => {
+  it.each([500, 502, 503, 504, 429, 409, 408, 401, 403, 302])('treats %i as transient', (status) => {
     expect(classify(body(status))).toBeInstanceOf(TransientError);
   });
 
@@ -31,11 +30,6 @@ describe('classifyMoltinFailure', () => {
     const error = classify(body(422, 'Gateway does not support refunds'));
     expect((error as PermanentError).reason).toBe('refund_rejected');
     expect(error.message).toBe('Moltin refund failed: 422 T Gateway does not support refunds');
-  });
-
-  it('recognises an already-refunded answer', () => {
-    expect(saysAlreadyRefunded(body(422, 'Transaction has already been refunded'))).toBe(true);
-    expect(saysAlreadyRefunded(body(422, 'Gateway does not support refunds'))).toBe(false);
   });
 });
 
@@ -87,9 +81,37 @@ describe('the Moltin client', () => {
     });
   });
 
-  it('takes an already-refunded answer as success', async () => {
+  it('reports any refusal of the refund as refund_rejected, whatever its words', async () => {
     const { orderId, transactionId } = sandbox.addOrder({ reference: 'ch_1', refunded_amount: 2000 });
-    await expect(moltin.refundTransaction(orderId, transactionId)).resolves.toBeUndefined();
+    await expect(moltin.refundTransaction(orderId, transactionId)).rejects.toMatchObject({
+      reason: 'refund_rejected',
+    });
+  });
+
+  it.each([
+    ['a 200 that is not JSON:API', { status: 200, body: '<html>ok</html>' }],
+    ['a 200 carrying errors', { status: 200, body: { errors: [{ status: 500, title: 'x' }] } }],
+  ])('treats %s from the refund call as transient, not as done', async (_, fault) => {
+    const { orderId, transactionId } = sandbox.addOrder({ reference: 'ch_1' });
+    sandbox.injectFault((call) => (call.path.endsWith('/refund') ? fault : undefined));
+    await expect(moltin.refundTransaction(orderId, transactionId)).rejects.toBeInstanceOf(TransientError);
+  });
+
+  it('does not follow a redirect of the refund call', async () => {
+    const { orderId, transactionId } = sandbox.addOrder({ reference: 'ch_1' });
+    sandbox.injectFault((call) =>
+      call.path.endsWith('/refund') ? { status: 303, headers: { location: `/v2/orders/${orderId}/transactions` } } : undefined
+    );
+    await expect(moltin.refundTransaction(orderId, transactionId)).rejects.toBeInstanceOf(TransientError);
+    expect(sandbox.calls.filter((call) => call.method === 'GET')).toHaveLength(0);
+  });
+
+  it('treats a listing without a list as transient', async () => {
+    const { orderId } = sandbox.addOrder({ reference: 'ch_1' });
+    sandbox.injectFault((call) =>
+      call.path.endsWith('/transactions') ? { status: 200, body: { data: { id: 'not-a-list' } } } : undefined
+    );
+    await expect(moltin.listTransactions(orderId)).rejects.toBeInstanceOf(TransientError);
   });
 
   it('gives up on a slow answer after the timeout, as a transient failure', async () => {

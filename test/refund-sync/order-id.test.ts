@@ -61,6 +61,12 @@ describe('findOrderId', () => {
   ])('refuses an order id holding %s', async (_, value) => {
     const found = findOrderId(charge({ metadata: { order_id: value } }), 'order_id', lookup);
     await expect(found).rejects.toMatchObject({ reason: 'invalid_order_id' });
+    await expect(found).rejects.toThrow(`(a string of ${value.length} characters)`);
+  });
+
+  it('says what a wrong order id looks like, never what it is', async () => {
+    const found = findOrderId(charge({ metadata: { order_id: 'jenny.rosen@example.com' } }), 'order_id', lookup);
+    await expect(found).rejects.not.toThrow('jenny');
   });
 
   it('reports a PaymentIntent Stripe does not know as permanent', async () => {

@@ -28,3 +28,21 @@ describe('the message format', () => {
     expect(attributeValue('short')).toBe('short');
   });
 });
+
+describe('what an event must look like to be published', () => {
+  const base = { id: 'evt_1', type: 'charge.refunded', data: { object: {} } };
+
+  it.each([
+    ['livemode', 'true', 'event livemode is not a boolean'],
+    ['account', 42, 'event account is not a string'],
+    ['created', {}, 'event created is not a number'],
+    ['api_version', 2020, 'event api_version is not a string'],
+    ['type', 'x'.repeat(256), 'event id or type is too long'],
+  ])('refuses an event whose %s is %p', (field, value, problem) => {
+    expect(() => parseEvent(Buffer.from(JSON.stringify({ ...base, [field]: value })))).toThrow(problem);
+  });
+
+  it('accepts null where Stripe sends null', () => {
+    expect(parseEvent(Buffer.from(JSON.stringify({ ...base, api_version: null, account: null }))).id).toBe('evt_1');
+  });
+});

@@ -148,7 +148,7 @@ const inputs: BadInput[] = [
   ...unicodeOrderIds.map((orderId) =>
     signed(`the unicode order id ${JSON.stringify(orderId)}`, (event) => {
       event.data.object.metadata = { order_id: orderId };
-    }, 'invalid_order_id', new RegExp(`not a Moltin order id: ${JSON.stringify(orderId).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`))
+    }, 'invalid_order_id', new RegExp(`not a Moltin order id \\(a string of ${orderId.length} characters\\)`))
   ),
 ];
 
@@ -235,12 +235,15 @@ describe('bad input at the subscriber', () => {
     });
   });
 
-  it('keeps unicode order ids intact in the reason', () => {
+  it('describes a unicode order id by its length, never echoing it', () => {
     const details = unicodeOrderIds.map((orderId) => {
       const input = inputs.find((candidate) => candidate.name.includes(JSON.stringify(orderId))) as BadInput;
       return deadLetters.letters.find(input.isMine)?.attributes.dead_letter_detail ?? '';
     });
-    details.forEach((detail, index) => expect(detail).toContain(JSON.stringify(unicodeOrderIds[index])));
+    details.forEach((detail, index) => {
+      expect(detail).toContain(`(a string of ${unicodeOrderIds[index].length} characters)`);
+      expect(detail).not.toContain(unicodeOrderIds[index]);
+    });
   });
 
   it('refuses a body that is not JSON before the handler, without harm', () => {

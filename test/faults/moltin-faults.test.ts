@@ -101,6 +101,10 @@ const cases: FaultCase[] = [
   },
 ];
 
+function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((item) => !test(item))];
+}
+
 interface Running {
   fault: FaultCase;
   event: ReturnType<typeof chargeRefundedEvent>;
@@ -151,9 +155,23 @@ describe('Moltin faults', () => {
     deadLetters = watchDeadLetters(harness);
 
     running.push(...cases.map(start));
-    const statuses = await Promise.all(running.map((run) => sender.deliver(run.event)));
+
+    // The event that fails every time goes first, alone: the emulator
+    // (0.8.20) sometimes stops redelivering a message that keeps failing
+    // while others on the subscription are failing and retried too, and it
+    // then never reaches its dead-letter topic. Pub/Sub has no such habit.
+    const [failingAlways, others] = partition(running, (run) => run.fault.name === '503 on every call');
+    for (const run of failingAlways) expect(await sender.deliver(run.event)).toBe(200);
+    await waitFor('the always failing event dead-lettered', async () => failingAlways.every(isSettled), 60_000, 100);
+
+    const statuses = await Promise.all(others.map((run) => sender.deliver(run.event)));
     expect(statuses.every((status) => status === 200)).toBe(true);
-    await waitFor('every faulted event settled', async () => running.every(isSettled), 90_000, 200);
+    await waitFor('every faulted event settled', async () => running.every(isSettled), 90_000, 200).catch(
+      (error: Error) => {
+        const unsettled = running.filter((run) => !isSettled(run)).map((run) => run.fault.name);
+        throw new Error(`${error.message}; unsettled: ${unsettled.join('; ')}`);
+      }
+    );
 
     // A token that expires while the process holds it: Moltin answers 401.
     tokensBeforeExpiry = harness.moltin.tokensIssued.length;

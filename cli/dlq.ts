@@ -90,7 +90,8 @@ if (require.main === module) {
     process.once('SIGINT', () => process.exit(130));
   });
 
-  main(process.argv.slice(2), process.env, processIo(interrupt.signal), { signal: interrupt.signal })
+  const io = processIo(interrupt.signal);
+  main(process.argv.slice(2), process.env, io, { signal: interrupt.signal })
     .then((code) => {
       process.exitCode = code;
     })

@@ -166,7 +166,8 @@ export function replay(queue: DeadLetterQueue, options: CommandOptions, io: Io):
         `dry run: ${replayable} of ${chosen.length} dead letter(s) would be republished to ` +
           `${queue.topic} with a replayed_at attribute; nothing was published or acknowledged`
       );
-      return replayable === chosen.length && missing.length === 0 ? exitCode.ok : exitCode.incomplete;
+      const complete = replayable === chosen.length && missing.length === 0;
+      return complete ? exitCode.ok : exitCode.incomplete;
     }
 
     let replayed = 0;
@@ -278,7 +279,9 @@ export function purge(queue: DeadLetterQueue, options: CommandOptions, io: Io): 
     }
 
     for (const failure of failures) io.out(failure);
-    if (stopped !== undefined) io.out(`stopped (${stopped}); the rest are back on the subscription`);
+    if (stopped !== undefined) {
+      io.out(`stopped (${stopped}); the rest are back on the subscription`);
+    }
     io.out(`purged ${purged} of ${chosen.length} dead letter(s) from ${queue.subscription}`);
     return purged === chosen.length && missing.length === 0 ? exitCode.ok : exitCode.incomplete;
   });

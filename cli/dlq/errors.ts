@@ -74,5 +74,8 @@ export function explainPubSubFailure(error: unknown, action: PubSubAction): CliE
       onlyThis
     );
   }
-  return new CliError(`could not ${action.verb} ${action.kind} ${action.name}: ${detail}`, onlyThis);
+  return new CliError(
+    `could not ${action.verb} ${action.kind} ${action.name}: ${detail}`,
+    onlyThis
+  );
 }

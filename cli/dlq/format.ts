@@ -28,7 +28,16 @@ export function formatTable(header: string[], rows: string[][]): string[] {
 
 /** Returns the table `list` prints. */
 export function summaryTable(summaries: DeadLetterSummary[], now: Date): string[] {
-  const header = ['MESSAGE ID', 'EVENT ID', 'TYPE', 'ORDER ID', 'CHARGE ID', 'REASON', 'DELIVERIES', 'AGE'];
+  const header = [
+    'MESSAGE ID',
+    'EVENT ID',
+    'TYPE',
+    'ORDER ID',
+    'CHARGE ID',
+    'REASON',
+    'DELIVERIES',
+    'AGE',
+  ];
   const rows = summaries.map((summary) => [
     summary.messageId,
     summary.eventId ?? none,

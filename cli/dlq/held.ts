@@ -96,7 +96,7 @@ export class HeldLetters {
     } catch (error) {
       this.warn(
         `${remaining.length} dead letter(s) could not be handed back and stay leased ` +
-          `for up to ${leaseSeconds} s: ${error instanceof Error ? error.message : String(error)}`
+          `for up to ${leaseSeconds} s: ${describe(error)}`
       );
     }
   }
@@ -108,9 +108,7 @@ export class HeldLetters {
       if (ackIds.length === 0 || this.renewing) return;
       this.renewing = this.queue
         .setLease(ackIds, leaseSeconds)
-        .catch((error: unknown) =>
-          this.warn(`could not renew leases: ${error instanceof Error ? error.message : String(error)}`)
-        )
+        .catch((error: unknown) => this.warn(`could not renew leases: ${describe(error)}`))
         .finally(() => (this.renewing = undefined));
     }, renewEveryMs);
     this.renewal.unref();
@@ -120,6 +118,10 @@ export class HeldLetters {
     clearInterval(this.renewal);
     this.renewal = undefined;
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function byAge(a: DeadLetter, b: DeadLetter): number {

@@ -95,12 +95,12 @@ export function summarize(letter: DeadLetter, orderIdKey = 'order_id'): DeadLett
       : undefined;
   const metadata = object && isRecord(object.metadata) ? object.metadata : undefined;
   const isCharge = object?.object === 'charge' || text(object?.id)?.startsWith('ch_');
+  const fromEvent = (field: string) => (isRecord(event) ? text(event[field]) : undefined);
 
   return {
     messageId: letter.messageId,
-    eventId: text(attributes[eventAttribute.eventId]) ?? (isRecord(event) ? text(event.id) : undefined),
-    eventType:
-      text(attributes[eventAttribute.eventType]) ?? (isRecord(event) ? text(event.type) : undefined),
+    eventId: text(attributes[eventAttribute.eventId]) ?? fromEvent('id'),
+    eventType: text(attributes[eventAttribute.eventType]) ?? fromEvent('type'),
     orderId: metadata ? text(metadata[orderIdKey]) : undefined,
     chargeId: isCharge ? text(object?.id) : undefined,
     ...reasonOf(attributes),

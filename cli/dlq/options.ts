@@ -39,8 +39,8 @@ Options:
   --topic NAME             events topic replays go to
                            (env PUBSUB_TOPIC, default ${defaults.topic})
   --project ID             Google Cloud project (env GOOGLE_CLOUD_PROJECT)
-  --limit N                look at no more than N dead letters
-                           (default ${defaults.listLimit} for list and show, ${defaults.runLimit} otherwise)
+  --limit N                look at no more than N dead letters (default
+                           ${defaults.listLimit} for list and show, ${defaults.runLimit} otherwise)
   --json                   list, show: print JSON
   --unmasked               show: print email, name, address and phone as they are
   --dry-run                replay, purge: say what would happen, change nothing
@@ -120,7 +120,9 @@ export function parseInvocation(argv: string[], env: Env): Invocation | 'help' {
     }
   }
   if (command === 'list' && ids.length > 0) throw usageError('list takes no ids');
-  if (command === 'show' && ids.length === 0) throw usageError('show needs a message id or event id');
+  if (command === 'show' && ids.length === 0) {
+    throw usageError('show needs a message id or event id');
+  }
   if ((command === 'replay' || command === 'purge') && (ids.length > 0) === Boolean(values.all)) {
     throw usageError(`${command} needs either ids or --all, not both`);
   }

@@ -74,7 +74,8 @@ function isEmptyWait(error: unknown): boolean {
  * default credentials otherwise.
  */
 export async function openQueue(settings: QueueSettings): Promise<DeadLetterQueue> {
-  const { PubSub, v1: clients } = require('@google-cloud/pubsub') as typeof import('@google-cloud/pubsub');
+  const { PubSub, v1: clients } =
+    require('@google-cloud/pubsub') as typeof import('@google-cloud/pubsub');
   const pullWaitMs = settings.pullWaitMs ?? 2000;
   const callTimeoutMs = settings.callTimeoutMs ?? 15_000;
   const subscription = resourceName(settings.projectId, 'subscriptions', settings.subscription);

@@ -73,6 +73,7 @@ interface Listed {
 
 describe('the dead-letter CLI against the pipeline', () => {
   let harness: Harness;
+  let env: Record<string, string>;
   let cli: (args: string[], input?: string) => Promise<CliRun>;
   let listed: () => Promise<Listed[]>;
 
@@ -88,7 +89,7 @@ describe('the dead-letter CLI against the pipeline', () => {
 
   beforeAll(async () => {
     harness = await startHarness({ maxDeliveryAttempts: 5 });
-    const env = {
+    env = {
       GOOGLE_CLOUD_PROJECT: harness.pipeline.projectId,
       PUBSUB_EMULATOR_HOST: harness.pipeline.emulator.host,
     };
@@ -151,14 +152,19 @@ describe('the dead-letter CLI against the pipeline', () => {
     const again = await cli(['list']);
 
     expect(table.code).toBe(0);
-    expect(table.stdout.split('\n')[0]).toMatch(/^MESSAGE ID\s+EVENT ID\s+TYPE\s+ORDER ID\s+CHARGE ID\s+REASON\s+DELIVERIES\s+AGE$/);
+    const header = [
+      ...['MESSAGE ID', 'EVENT ID', 'TYPE', 'ORDER ID'],
+      ...['CHARGE ID', 'REASON', 'DELIVERIES', 'AGE'],
+    ];
+    expect(table.stdout.split('\n')[0].split(/\s{2,}/)).toEqual(header);
     expect(table.stdout).toContain(unknown.id);
-    expect(table.stdout).toMatch(/4 dead letter\(s\) on projects\/local-project\/subscriptions\/stripe-events-dead-letter-inspect/);
+    expect(table.stdout).toContain(
+      '4 dead letter(s) on projects/local-project/subscriptions/stripe-events-dead-letter-inspect'
+    );
     expect(again.stdout).toMatch(/4 dead letter\(s\)/);
   });
 
   it('hands the letters back even when its reader goes away', async () => {
-    const env = { GOOGLE_CLOUD_PROJECT: harness.pipeline.projectId, PUBSUB_EMULATOR_HOST: harness.pipeline.emulator.host };
     const cut = await runCli(['show', failing.id, unknown.id], { env, noReader: true });
 
     expect(cut.code).toBe(0);
@@ -171,7 +177,9 @@ describe('the dead-letter CLI against the pipeline', () => {
 
     expect(masked.code).toBe(0);
     expect(masked.stdout).toMatch(/reason: +delivery_attempts_exhausted/);
-    expect(masked.stdout).toContain('CloudPubSubDeadLetterSourceSubscription: stripe-events-refund-sync');
+    expect(masked.stdout).toContain(
+      'CloudPubSubDeadLetterSourceSubscription: stripe-events-refund-sync'
+    );
     expect(masked.stdout).toContain(`"id": "${failing.id}"`);
     expect(masked.stdout).not.toMatch(/jenny|Jenny|Evergreen|5555550123/);
     expect(unmasked.stdout).toContain('jenny.rosen@example.com');
@@ -195,24 +203,32 @@ describe('the dead-letter CLI against the pipeline', () => {
     expect(dry.stdout).toMatch(/would not replay \d+ \(malformed_message\): it has no event_type/);
     expect(dry.stdout).toMatch(/dry run: 3 of 4 dead letter\(s\) would be republished/);
     expect(noTopic.code).toBe(1);
-    expect(noTopic.stdout).toMatch(/topic projects\/local-project\/topics\/no-such-topic does not exist/);
+    expect(noTopic.stdout).toContain(
+      'topic projects/local-project/topics/no-such-topic does not exist'
+    );
     expect(noTopic.stdout).toMatch(/replayed 0 of 1/);
     expect((await listed()).length).toBe(4);
   });
 
   it('replays once the causes are fixed, and each event is applied once', async () => {
     removeFault();
-    const unknownOrder = harness.moltin.addOrder({ reference: unknown.data.object.id as string }, unknownOrderId);
+    const unknownOrder = harness.moltin.addOrder(
+      { reference: unknown.data.object.id as string },
+      unknownOrderId
+    );
     const [unknownLetter] = (await listed()).filter((entry) => entry.event_id === unknown.id);
 
     // One by event id, one by message id, as an operator may copy either.
     const run = await cli(['replay', failing.id, unknownLetter.message_id]);
 
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/replayed 2 of 2 dead letter\(s\) to projects\/local-project\/topics\/stripe-events/);
+    expect(run.stdout).toContain(
+      'replayed 2 of 2 dead letter(s) to projects/local-project/topics/stripe-events'
+    );
     for (const event of [failing, unknown]) {
       await harness.waitForLog(
-        (entry) => entry.event_id === event.id && entry.message === refundedLine && entry.replayed === true
+        (entry) =>
+          entry.event_id === event.id && entry.message === refundedLine && entry.replayed === true
       );
     }
     // Give a second application the time it would need to show up.
@@ -223,14 +239,14 @@ describe('the dead-letter CLI against the pipeline', () => {
       expect(harness.moltin.transaction(orderId, transactionId)?.refunded_amount).toBe(2000);
     }
     for (const event of [failing, unknown]) {
-      expect(harness.logsFor(event.id).filter((entry) => entry.message === refundedLine)).toHaveLength(1);
+      const refunded = harness.logsFor(event.id).filter((entry) => entry.message === refundedLine);
+      expect(refunded).toHaveLength(1);
     }
     const left = await listed();
     expect(left.map((letter) => letter.event_id).sort()).toEqual([abandoned.id, null].sort());
   });
 
   it('hands the letters back when interrupted at the confirmation', async () => {
-    const env = { GOOGLE_CLOUD_PROJECT: harness.pipeline.projectId, PUBSUB_EMULATOR_HOST: harness.pipeline.emulator.host };
     const run = await runCli(['purge', '--all'], { env, interruptOn: /\[y\/N\]/ });
 
     expect(run.code).toBe(1);
@@ -255,19 +271,27 @@ describe('the dead-letter CLI against the pipeline', () => {
     expect((await cli(['list'])).stdout).toMatch(/^no dead letters on /);
   });
 
-  it('fails clearly on a missing subscription, an unreachable emulator, or no project', async () => {
+  it('fails clearly on a missing subscription, no emulator, or no project', async () => {
     const missing = await cli(['list', '--subscription', 'no-such-subscription']);
     const unreachable = await runCli(['list'], {
-      env: { GOOGLE_CLOUD_PROJECT: 'local-project', PUBSUB_EMULATOR_HOST: `127.0.0.1:${await freePort()}` },
+      env: {
+        GOOGLE_CLOUD_PROJECT: 'local-project',
+        PUBSUB_EMULATOR_HOST: `127.0.0.1:${await freePort()}`,
+      },
     });
     const noProject = await runCli(['list'], {
       env: { GOOGLE_CLOUD_PROJECT: '', PUBSUB_EMULATOR_HOST: harness.pipeline.emulator.host },
     });
 
     expect(missing).toMatchObject({ code: 2, stdout: '' });
-    expect(missing.stderr).toMatch(/subscription projects\/local-project\/subscriptions\/no-such-subscription does not exist on the emulator/);
+    expect(missing.stderr).toContain(
+      'subscription projects/local-project/subscriptions/no-such-subscription ' +
+        'does not exist on the emulator'
+    );
     expect(unreachable.code).toBe(2);
-    expect(unreachable.stderr).toMatch(/cannot reach the Pub\/Sub emulator at 127\.0\.0\.1:\d+ \(PUBSUB_EMULATOR_HOST\)/);
+    expect(unreachable.stderr).toMatch(
+      /cannot reach the Pub\/Sub emulator at 127\.0\.0\.1:\d+ \(PUBSUB_EMULATOR_HOST\)/
+    );
     expect(noProject.code).toBe(2);
     expect(noProject.stderr).toMatch(/GOOGLE_CLOUD_PROJECT is not set/);
   });

@@ -3,7 +3,15 @@
  * masking, printing, error messages, and the commands' rule that nothing is
  * acknowledged before it was dealt with, against an in-memory subscription.
  */
-import { exitCode, list, purge, replay, show, type CommandOptions, type Io } from '../../cli/dlq/commands';
+import {
+  exitCode,
+  list,
+  purge,
+  replay,
+  show,
+  type CommandOptions,
+  type Io,
+} from '../../cli/dlq/commands';
 import { CliError, explainPubSubFailure } from '../../cli/dlq/errors';
 import { formatAge, summaryTable } from '../../cli/dlq/format';
 import { replayAttributes, summarize, type DeadLetter } from '../../cli/dlq/letter';
@@ -151,7 +159,11 @@ describe('the command line', () => {
     );
 
     expect(fromDefaults).toMatchObject({
-      queue: { subscription: defaults.subscription, topic: defaults.topic, emulatorHost: undefined },
+      queue: {
+        subscription: defaults.subscription,
+        topic: defaults.topic,
+        emulatorHost: undefined,
+      },
       options: { limit: defaults.listLimit },
     });
     expect(fromEnv).toMatchObject({
@@ -178,7 +190,10 @@ describe('the command line', () => {
 
   it('gives replay and purge a larger default limit than list', () => {
     const run = parseInvocation(['replay', '--all'], env);
-    expect(run).toMatchObject({ command: 'replay', options: { all: true, limit: defaults.runLimit } });
+    expect(run).toMatchObject({
+      command: 'replay',
+      options: { all: true, limit: defaults.runLimit },
+    });
   });
 
   it('prints usage for --help and exits 2 on a mistake, contacting nothing', async () => {
@@ -248,7 +263,12 @@ describe('what a dead letter says', () => {
 
   it('reads the order id under the configured metadata key', () => {
     const event = chargeRefundedEvent({ metadata: { moltin_order: 'order-under-other-key' } });
-    const letter: DeadLetter = { messageId: '1', ackId: 'a', data: Buffer.from(JSON.stringify(event)), attributes: {} };
+    const letter: DeadLetter = {
+      messageId: '1',
+      ackId: 'a',
+      data: Buffer.from(JSON.stringify(event)),
+      attributes: {},
+    };
 
     expect(summarize(letter).orderId).toBeUndefined();
     expect(summarize(letter, 'moltin_order').orderId).toBe('order-under-other-key');
@@ -278,13 +298,18 @@ describe('what a dead letter says', () => {
 describe('masking', () => {
   it("hides the customer's email, name, address and phone at any depth", () => {
     const event = chargeRefundedEvent();
-    (event.data.object as Record<string, unknown>).shipping = {
+    const charge = event.data.object as Record<string, unknown>;
+    charge.shipping = {
       name: 'Jenny Rosen',
       phone: '+15555550123',
       address: { line1: '742 Evergreen Terrace' },
     };
-    (event.data.object as Record<string, unknown>).source = { address_line1: '742 Evergreen Terrace', address_zip: '49007' };
-    event.data.object.metadata = { customer_email: 'jenny@example.com', note: 'call jenny@example.com', order_id: 'o-1' };
+    charge.source = { address_line1: '742 Evergreen Terrace', address_zip: '49007' };
+    charge.metadata = {
+      customer_email: 'jenny@example.com',
+      note: 'call jenny@example.com',
+      order_id: 'o-1',
+    };
 
     const shown = JSON.stringify(maskPersonalData(event));
 
@@ -297,13 +322,18 @@ describe('masking', () => {
   });
 
   it('leaves an absent detail visibly absent', () => {
-    expect(maskPersonalData({ email: null, name: '', phone: 'x' })).toEqual({ email: null, name: '', phone: masked });
+    expect(maskPersonalData({ email: null, name: '', phone: 'x' })).toEqual({
+      email: null,
+      name: '',
+      phone: masked,
+    });
   });
 });
 
 describe('printing', () => {
   it('says ages in the largest whole unit', () => {
-    expect([5_000, 125_000, 3 * 3600_000 + 5, 49 * 3600_000].map(formatAge)).toEqual(['5s', '2m', '3h', '2d']);
+    const durations = [5_000, 125_000, 3 * 3600_000 + 5, 49 * 3600_000];
+    expect(durations.map(formatAge)).toEqual(['5s', '2m', '3h', '2d']);
   });
 
   it('lines up the table columns', () => {
@@ -316,13 +346,29 @@ describe('printing', () => {
 });
 
 describe('error messages', () => {
-  const action = { verb: 'pull from', kind: 'subscription', name: 'projects/p/subscriptions/s' } as const;
+  const action = {
+    verb: 'pull from',
+    kind: 'subscription',
+    name: 'projects/p/subscriptions/s',
+  } as const;
 
   it.each([
-    [{ code: 5, details: 'Subscription does not exist' }, /subscription projects\/p\/subscriptions\/s does not exist.*GOOGLE_CLOUD_PROJECT.*--subscription/],
-    [{ code: 7, details: 'User not authorized' }, /no permission to pull from .*roles\/pubsub.subscriber/],
-    [{ code: 16, details: 'Request had invalid authentication credentials' }, /no Google credentials/],
-    [new Error('Could not load the default credentials. Browse to ...'), /no Google credentials.*gcloud auth application-default login/],
+    [
+      { code: 5, details: 'Subscription does not exist' },
+      /subscription projects\/p\/subscriptions\/s does not exist.*PROJECT.*--subscription/,
+    ],
+    [
+      { code: 7, details: 'User not authorized' },
+      /no permission to pull from .*roles\/pubsub.subscriber/,
+    ],
+    [
+      { code: 16, details: 'Request had invalid authentication credentials' },
+      /no Google credentials/,
+    ],
+    [
+      new Error('Could not load the default credentials. Browse to ...'),
+      /no Google credentials.*gcloud auth application-default login/,
+    ],
     [{ code: 14, details: 'No connection established' }, /cannot reach Pub\/Sub/],
   ])('explain %j', (error, message) => {
     const explained = explainPubSubFailure(error, action);
@@ -332,17 +378,24 @@ describe('error messages', () => {
   });
 
   it('names the emulator when it cannot be reached', () => {
-    const explained = explainPubSubFailure({ code: 14 }, { ...action, emulatorHost: '127.0.0.1:8085' });
-    expect(explained.message).toMatch(/emulator at 127.0.0.1:8085 \(PUBSUB_EMULATOR_HOST\): is it running/);
+    const explained = explainPubSubFailure(
+      { code: 14 },
+      { ...action, emulatorHost: '127.0.0.1:8085' }
+    );
+    expect(explained.message).toMatch(
+      /emulator at 127.0.0.1:8085 \(PUBSUB_EMULATOR_HOST\): is it running/
+    );
   });
 
   it('names the role a replay needs on the topic', () => {
-    const explained = explainPubSubFailure({ code: 7 }, { verb: 'publish to', kind: 'topic', name: 't' });
+    const topic = { verb: 'publish to', kind: 'topic', name: 't' } as const;
+    const explained = explainPubSubFailure({ code: 7 }, topic);
     expect(explained.message).toMatch(/roles\/pubsub.publisher/);
   });
 
   it('lets a run go on after a failure that may be about one message', () => {
-    expect(explainPubSubFailure({ code: 3, details: 'too large' }, action).affectsEveryMessage).toBe(false);
+    const explained = explainPubSubFailure({ code: 3, details: 'too large' }, action);
+    expect(explained.affectsEveryMessage).toBe(false);
   });
 });
 
@@ -378,7 +431,8 @@ describe('the commands, on a subscription in memory', () => {
     const unmasked = recordingIo();
 
     expect(await show(queue, options({ ids: [event.id] }), masked.io)).toBe(exitCode.ok);
-    expect(await show(queue, options({ ids: [event.id], unmasked: true }), unmasked.io)).toBe(exitCode.ok);
+    const asIs = options({ ids: [event.id], unmasked: true });
+    expect(await show(queue, asIs, unmasked.io)).toBe(exitCode.ok);
 
     expect(masked.out.join('\n')).toContain(`message 4`);
     expect(masked.out.join('\n')).not.toContain('message 5');
@@ -414,13 +468,15 @@ describe('the commands, on a subscription in memory', () => {
     expect(queue.published[0].attributes.dead_letter_reason).toBeUndefined();
     expect(queue.remaining.map((letter) => letter.messageId)).toEqual(['3']);
     expect(queue.leased.size).toBe(0);
-    expect(out.at(-1)).toMatch(/replayed 2 of 2 dead letter\(s\) to projects\/test-project\/topics\/stripe-events/);
+    expect(out.at(-1)).toMatch(
+      /replayed 2 of 2 dead letter\(s\) to projects\/test-project\/topics\/stripe-events/
+    );
   });
 
   it('replay keeps and hands back a letter whose copy was refused, and exits 1', async () => {
     const queue = new MemoryQueue(['1', '2', '3'].map((id) => eventLetter(id).letter));
-    queue.publishFailure = (attempt) =>
-      attempt === 2 ? new CliError('Pub/Sub refused: too large', { affectsEveryMessage: false }) : undefined;
+    const tooLarge = new CliError('Pub/Sub refused: too large', { affectsEveryMessage: false });
+    queue.publishFailure = (attempt) => (attempt === 2 ? tooLarge : undefined);
     const { io, out } = recordingIo();
 
     expect(await replay(queue, options({ all: true }), io)).toBe(exitCode.incomplete);
@@ -440,7 +496,9 @@ describe('the commands, on a subscription in memory', () => {
 
     expect(queue.published).toHaveLength(0);
     expect(queue.waiting.size).toBe(3);
-    expect(out.join('\n')).toMatch(/stopped \(topic does not exist\): 2 dead letter\(s\) were not tried/);
+    expect(out.join('\n')).toMatch(
+      /stopped \(topic does not exist\): 2 dead letter\(s\) were not tried/
+    );
   });
 
   it('replay says when a copy went out but the letter could not be acknowledged', async () => {
@@ -451,11 +509,13 @@ describe('the commands, on a subscription in memory', () => {
     expect(await replay(queue, options({ all: true }), io)).toBe(exitCode.incomplete);
 
     expect(queue.published).toHaveLength(1);
-    expect(out.join('\n')).toMatch(/replayed 1 .* as copy-1, but the dead letter was not acknowledged/);
+    expect(out.join('\n')).toMatch(
+      /replayed 1 .* as copy-1, but the dead letter was not acknowledged/
+    );
     expect(queue.leased.size).toBe(0);
   });
 
-  it('replay refuses a letter without event_type, which the push subscription would drop', async () => {
+  it('replay refuses a letter the push subscription would drop (no event_type)', async () => {
     const unreadable: DeadLetter = {
       messageId: '9',
       ackId: 'ack-9',
@@ -466,10 +526,14 @@ describe('the commands, on a subscription in memory', () => {
     const dry = recordingIo();
     const real = recordingIo();
 
-    expect(await replay(queue, options({ all: true, dryRun: true }), dry.io)).toBe(exitCode.incomplete);
+    const dryRun = options({ all: true, dryRun: true });
+    expect(await replay(queue, dryRun, dry.io)).toBe(exitCode.incomplete);
     expect(await replay(queue, options({ all: true }), real.io)).toBe(exitCode.incomplete);
 
-    expect(dry.out).toContain('would not replay 9 (malformed_message): it has no event_type attribute, so the push subscription would drop its copy; look at it with show, then purge it');
+    expect(dry.out).toContain(
+      'would not replay 9 (malformed_message): it has no event_type attribute, so the ' +
+        'push subscription would drop its copy; look at it with show, then purge it'
+    );
     expect(queue.published).toHaveLength(1);
     expect(queue.remaining.map((letter) => letter.messageId)).toEqual(['9']);
     expect(real.out.at(-1)).toMatch(/replayed 1 of 2/);
@@ -487,7 +551,8 @@ describe('the commands, on a subscription in memory', () => {
   });
 
   it('replay reports its progress on a long run', async () => {
-    const queue = new MemoryQueue(Array.from({ length: 250 }, (_, i) => eventLetter(String(i)).letter));
+    const letters = Array.from({ length: 250 }, (_, i) => eventLetter(String(i)).letter);
+    const queue = new MemoryQueue(letters);
     const { io, err } = recordingIo();
 
     expect(await replay(queue, options({ all: true, limit: 1000 }), io)).toBe(exitCode.ok);
@@ -505,7 +570,8 @@ describe('the commands, on a subscription in memory', () => {
     };
     const { io } = recordingIo();
 
-    expect(await replay(queue, options({ all: true, signal: interrupt.signal }), io)).toBe(exitCode.incomplete);
+    const run = options({ all: true, signal: interrupt.signal });
+    expect(await replay(queue, run, io)).toBe(exitCode.incomplete);
 
     expect(queue.published).toHaveLength(1);
     expect(queue.waiting.size).toBe(2);

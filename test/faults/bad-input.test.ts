@@ -38,13 +38,14 @@ interface BadInput {
 }
 
 function pushEnvelope(messageId: string, message: Record<string, unknown>) {
+  const attributes = { event_id: `evt_${messageId}`, event_type: 'charge.refunded' };
   return JSON.stringify({
-    message: { messageId, attributes: { event_id: `evt_${messageId}`, event_type: 'charge.refunded' }, ...message },
+    message: { messageId, attributes, ...message },
     subscription: `projects/local-project/subscriptions/${resourceNames.pushSubscription}`,
   });
 }
 
-async function push(h: Harness, body: string, contentType = 'application/json'): Promise<number> {
+async function push(h: Harness, body: string, contentType = 'application/json') {
   const response = await fetch(h.pipeline.refundSync.url, {
     method: 'POST',
     headers: { 'content-type': contentType },
@@ -54,37 +55,45 @@ async function push(h: Harness, body: string, contentType = 'application/json'):
   return response.status;
 }
 
-async function publish(h: Harness, data: Buffer, attributes: Record<string, string>): Promise<void> {
-  await h.pipeline.pubsub.topic(resourceNames.topic).publishMessage({ data, attributes });
-}
-
 const statuses = new Map<string, number>();
+const notAnEnvelope = /not a Pub\/Sub push envelope/;
+const noData = /push message has no data/;
+const noObject = /event has no data.object/;
 
-function pushed(name: string, body: string, reason: string, detail: RegExp, contentType?: string): BadInput {
+function pushed(
+  name: string,
+  body: string,
+  detail: RegExp,
+  contentType?: string
+): BadInput {
   return {
     name,
     path: 'push request',
     async send(h) {
       statuses.set(name, await push(h, body, contentType));
     },
-    reason,
+    reason: 'malformed_message',
     detail,
     isMine: (letter) => letter.data.toString('utf8') === body,
   };
 }
 
-function published(name: string, data: string | object, detail: RegExp, reason = 'malformed_event'): BadInput {
+function published(name: string, data: string | object, detail: RegExp): BadInput {
   // The id refundSync logs is the event's own, when the data has one.
-  const ownId = typeof data === 'object' && !Array.isArray(data) ? (data as { id?: unknown }).id : undefined;
-  const eventId = typeof ownId === 'string' ? ownId : `evt_bad_${Math.random().toString(36).slice(2, 10)}`;
+  const ownId = typeof data === 'object' ? (data as { id?: unknown }).id : undefined;
+  const eventId =
+    typeof ownId === 'string' ? ownId : `evt_bad_${Math.random().toString(36).slice(2, 10)}`;
   const bytes = Buffer.from(typeof data === 'string' ? data : JSON.stringify(data));
   return {
     name,
     path: 'events topic',
     async send(h) {
-      await publish(h, bytes, { event_id: eventId, event_type: 'charge.refunded' });
+      await h.pipeline.pubsub.topic(resourceNames.topic).publishMessage({
+        data: bytes,
+        attributes: { event_id: eventId, event_type: 'charge.refunded' },
+      });
     },
-    reason,
+    reason: 'malformed_event',
     detail,
     eventId,
     isMine: (letter) => letter.attributes.event_id === eventId,
@@ -93,12 +102,12 @@ function published(name: string, data: string | object, detail: RegExp, reason =
 
 function signed(
   name: string,
-  change: (event: ReturnType<typeof chargeRefundedEvent>) => void,
+  change: (charge: Record<string, unknown>) => void,
   reason: string,
   detail: RegExp
 ): BadInput {
   const event = chargeRefundedEvent();
-  change(event);
+  change(event.data.object);
   return {
     name,
     path: 'webhook',
@@ -112,43 +121,72 @@ function signed(
   };
 }
 
+function chargeEvent(change: (charge: Record<string, unknown>) => void) {
+  const event = chargeRefundedEvent();
+  change(event.data.object);
+  return event;
+}
+
 // Stripe allows 50 keys of 500 characters; this is 1 MB, twenty times more
 // keys than that and each twice as long.
 const hugeMetadata = Object.fromEntries(
   Array.from({ length: 1000 }, (_, index) => [`note_${index}`, 'x'.repeat(1000)])
 );
 const unicodeOrderIds = ['заказ-1001', '订单-42', '🧾-7', 'ｏｒｄｅｒ9', 'order\u200b1', 'ordér-1'];
+const describedByLength = (orderId: string) =>
+  new RegExp(`not a Moltin order id \\(a string of ${orderId.length} characters\\)`);
 
 const inputs: BadInput[] = [
-  pushed('a request that is not a push envelope', '{"hello":"world"}', 'malformed_message', /not a Pub\/Sub push envelope/),
-  pushed('a push request that is plain text', 'hello, refundSync', 'malformed_message', /not a Pub\/Sub push envelope/, 'text/plain'),
-  pushed('an envelope without data', pushEnvelope('no-data', {}), 'malformed_message', /push message has no data/),
-  pushed('an envelope with empty data', pushEnvelope('empty-data', { data: '' }), 'malformed_message', /push message has no data/),
-  pushed('data that is not base64', pushEnvelope('not-base64', { data: '%%% not base64 %%%' }), 'malformed_message', /not base64/),
+  pushed('a request that is not a push envelope', '{"hello":"world"}', notAnEnvelope),
+  pushed('a push request that is plain text', 'hello, refundSync', notAnEnvelope, 'text/plain'),
+  pushed('an envelope without data', pushEnvelope('no-data', {}), noData),
+  pushed('an envelope with empty data', pushEnvelope('empty-data', { data: '' }), noData),
+  pushed(
+    'data that is not base64',
+    pushEnvelope('not-base64', { data: '%%% not base64 %%%' }),
+    /not base64/
+  ),
   published('data that is not JSON', 'this is not JSON {', /message data is not JSON/),
   published('data that is a JSON array', [1, 2, 3], /event is not a JSON object/),
-  published('an event without data.object', { id: 'evt_no_object', type: 'charge.refunded', data: {} }, /event has no data.object/),
-  published('a data.object that is a string', { id: 'evt_string_object', type: 'charge.refunded', data: { object: 'ch_123' } }, /event has no data.object/),
-  published('a data.object that is an array', { id: 'evt_array_object', type: 'charge.refunded', data: { object: [] } }, /event has no data.object/),
+  published(
+    'an event without data.object',
+    { id: 'evt_no_object', type: 'charge.refunded', data: {} },
+    noObject
+  ),
+  published(
+    'a data.object that is a string',
+    { id: 'evt_string_object', type: 'charge.refunded', data: { object: 'ch_123' } },
+    noObject
+  ),
+  published(
+    'a data.object that is an array',
+    { id: 'evt_array_object', type: 'charge.refunded', data: { object: [] } },
+    noObject
+  ),
   published(
     'a charge whose amount is a string',
-    (() => {
-      const event = chargeRefundedEvent();
-      (event.data.object as Record<string, unknown>).amount = '2000';
-      return event;
-    })(),
+    chargeEvent((charge) => (charge.amount = '2000')),
     /charge amount is not an integer/
   ),
-  signed('metadata that is null', (event) => {
-    (event.data.object as Record<string, unknown>).metadata = null;
-  }, 'malformed_event', /charge metadata is not an object/),
-  signed('huge metadata with an order id that is too long', (event) => {
-    event.data.object.metadata = { ...hugeMetadata, order_id: 'o'.repeat(500) };
-  }, 'invalid_order_id', /metadata "order_id" is not a Moltin order id/),
+  signed(
+    'metadata that is null',
+    (charge) => (charge.metadata = null),
+    'malformed_event',
+    /charge metadata is not an object/
+  ),
+  signed(
+    'huge metadata with an order id that is too long',
+    (charge) => (charge.metadata = { ...hugeMetadata, order_id: 'o'.repeat(500) }),
+    'invalid_order_id',
+    /metadata "order_id" is not a Moltin order id/
+  ),
   ...unicodeOrderIds.map((orderId) =>
-    signed(`the unicode order id ${JSON.stringify(orderId)}`, (event) => {
-      event.data.object.metadata = { order_id: orderId };
-    }, 'invalid_order_id', new RegExp(`not a Moltin order id \\(a string of ${orderId.length} characters\\)`))
+    signed(
+      `the unicode order id ${JSON.stringify(orderId)}`,
+      (charge) => (charge.metadata = { order_id: orderId }),
+      'invalid_order_id',
+      describedByLength(orderId)
+    )
   ),
 ];
 
@@ -177,7 +215,8 @@ describe('bad input at the subscriber', () => {
     for (const event of [good.huge, good.after]) {
       const { orderId } = harness.moltin.addOrder({ reference: event.data.object.id as string });
       goodOrders.push(orderId);
-      event.data.object.metadata = event === good.huge ? { ...hugeMetadata, order_id: orderId } : { order_id: orderId };
+      const around = event === good.huge ? hugeMetadata : {};
+      event.data.object.metadata = { ...around, order_id: orderId };
     }
     expect(await sender.deliver(good.huge)).toBe(200);
 
@@ -189,7 +228,8 @@ describe('bad input at the subscriber', () => {
     );
     // Still serving afterwards.
     expect(await sender.deliver(good.after)).toBe(200);
-    await waitFor('the good events applied', async () => goodOrders.every((id) => applied.get(id) === 1), 30_000, 100);
+    const goodApplied = async () => goodOrders.every((id) => applied.get(id) === 1);
+    await waitFor('the good events applied', goodApplied, 30_000, 100);
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }, 120_000);
 
@@ -198,19 +238,22 @@ describe('bad input at the subscriber', () => {
     await harness?.stop();
   });
 
-  it.each(inputs.map((input) => [input.name, input] as const))('%s: dead-lettered with its reason', (_, input) => {
+  const eachInput = it.each(inputs.map((input) => [input.name, input] as const));
+
+  eachInput('%s: dead-lettered with its reason', (_, input) => {
     const letters = deadLetters.letters.filter(input.isMine);
 
     expect(letters).toHaveLength(1);
     const [letter] = letters;
     expect(letter.attributes.dead_letter_reason).toBe(input.reason);
     expect(letter.attributes.dead_letter_detail).toMatch(input.detail);
-    expect(Buffer.byteLength(letter.attributes.dead_letter_detail, 'utf8')).toBeLessThanOrEqual(attributeLimitBytes);
+    const detailBytes = Buffer.byteLength(letter.attributes.dead_letter_detail, 'utf8');
+    expect(detailBytes).toBeLessThanOrEqual(attributeLimitBytes);
     expect(letter.attributes.dead_lettered_at).toMatch(/^\d{4}-\d\d-\d\dT/);
     if (input.path !== 'push request') expect(statuses.get(input.name) ?? 200).toBe(200);
   });
 
-  it.each(inputs.map((input) => [input.name, input] as const))('%s: the reason is logged', (_, input) => {
+  eachInput('%s: the reason is logged', (_, input) => {
     const lines = refundSyncEntries(harness).filter(
       (entry) =>
         entry.reason === input.reason &&
@@ -237,7 +280,8 @@ describe('bad input at the subscriber', () => {
 
   it('describes a unicode order id by its length, never echoing it', () => {
     const details = unicodeOrderIds.map((orderId) => {
-      const input = inputs.find((candidate) => candidate.name.includes(JSON.stringify(orderId))) as BadInput;
+      const named = JSON.stringify(orderId);
+      const input = inputs.find((candidate) => candidate.name.includes(named)) as BadInput;
       return deadLetters.letters.find(input.isMine)?.attributes.dead_letter_detail ?? '';
     });
     details.forEach((detail, index) => {
@@ -268,12 +312,13 @@ describe('bad input at the subscriber', () => {
       reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
     }
     const lost = inputs.filter((input) => !deadLetters.letters.some(input.isMine)).length;
+    const sentBy = (path: BadInput['path']) => inputs.filter((input) => input.path === path).length;
 
     printFigures('bad input', [
       ['bad inputs sent', inputs.length],
-      ['  as push requests', inputs.filter((input) => input.path === 'push request').length],
-      ['  through the events topic', inputs.filter((input) => input.path === 'events topic').length],
-      ['  through the webhook', inputs.filter((input) => input.path === 'webhook').length],
+      ['  as push requests', sentBy('push request')],
+      ['  through the events topic', sentBy('events topic')],
+      ['  through the webhook', sentBy('webhook')],
       ['dead-lettered with a logged reason', deadLetters.letters.length],
       ...[...reasons].map(([reason, count]): [string, number] => [`  ${reason}`, count]),
       ['good events applied around them', goodOrders.filter((id) => applied.get(id) === 1).length],

@@ -33,6 +33,14 @@ const concurrency = 100;
 
 type Kind = 'original' | 'duplicate' | 'forged';
 
+// The decisions that end the handling of a delivery in this test.
+const finalDecisions = new Set<string>([
+  decision.refunded,
+  decision.alreadyRefunded,
+  decision.partialRefund,
+]);
+const isFinal = (entry: Record<string, unknown>) => finalDecisions.has(String(entry.message));
+
 interface Delivery {
   kind: Kind;
   event: ReturnType<typeof chargeRefundedEvent>;
@@ -108,13 +116,14 @@ describe('2,000 deliveries in parallel', () => {
           ? [String(line.entry.message_id)]
           : []
       );
-    const final = new Set<string>([decision.refunded, decision.alreadyRefunded, decision.partialRefund]);
+    const ends = (entry: Record<string, unknown>) =>
+      isFinal(entry) || String(entry.message).startsWith(decision.deadLettered);
     await waitFor(
       'every published event decided',
       async () => {
         const decided = new Set(
           refundSyncEntries(harness)
-            .filter((entry) => final.has(String(entry.message)) || String(entry.message).startsWith(decision.deadLettered))
+            .filter(ends)
             .map((entry) => String(entry.message_id))
         );
         return publishedIds().every((id) => decided.has(id));
@@ -170,9 +179,7 @@ describe('2,000 deliveries in parallel', () => {
   });
 
   it('loses nothing: each signed delivery got exactly one decision', () => {
-    const decisions = refundSyncEntries(harness).filter((entry) =>
-      [decision.refunded, decision.alreadyRefunded, decision.partialRefund].includes(entry.message as never)
-    );
+    const decisions = refundSyncEntries(harness).filter(isFinal);
     const decided = new Map<string, number>();
     for (const entry of decisions) {
       decided.set(String(entry.event_id), (decided.get(String(entry.event_id)) ?? 0) + 1);
@@ -194,12 +201,9 @@ describe('2,000 deliveries in parallel', () => {
   afterAll(() => {
     const full = of('original').filter((delivery) => !delivery.partial);
     const decisions = refundSyncEntries(harness);
-    const count = (message: string) => decisions.filter((entry) => entry.message === message).length;
-    const decidedEvents = new Set(
-      decisions
-        .filter((entry) => [decision.refunded, decision.alreadyRefunded, decision.partialRefund].includes(entry.message as never))
-        .map((entry) => entry.event_id)
-    );
+    const count = (message: string) =>
+      decisions.filter((entry) => entry.message === message).length;
+    const decidedEvents = new Set(decisions.filter(isFinal).map((entry) => entry.event_id));
     const lost = of('original').filter((delivery) => !decidedEvents.has(delivery.event.id)).length;
     const appliedTotal = [...applied.values()].reduce((sum, n) => sum + n, 0);
 

@@ -4,6 +4,8 @@
  * connections, and a token that expires mid-run. Each event ends applied
  * exactly once, or on the dead-letter topic with its reason; none vanish.
  */
+import type { Message } from '@google-cloud/pubsub';
+
 import { chargeRefundedEvent } from '../../local/events';
 import type { Fault, RecordedCall } from '../../local/moltin-sandbox';
 import { waitFor } from '../../local/ports';
@@ -38,59 +40,70 @@ interface FaultCase {
 const isListing = (call: RecordedCall) => call.method === 'GET';
 const isRefund = (call: RecordedCall) => call.method === 'POST' && call.path.endsWith('/refund');
 
-/** Returns whether `call` is the n-th (from 1) of its kind among `calls`. */
-function nth(call: RecordedCall, calls: RecordedCall[], n: number, kind: (c: RecordedCall) => boolean) {
-  return kind(call) && calls.filter(kind).length === n;
+type Kind = (call: RecordedCall) => boolean;
+const anyCall: Kind = () => true;
+
+/** Answers the first `n` calls of a kind with `fault`, and serves the rest. */
+function firstCalls(n: number, kind: Kind, fault: Fault): FaultCase['fault'] {
+  return (call, calls) => (kind(call) && calls.filter(kind).length <= n ? fault : undefined);
 }
+
+const tooManyRequests: Fault = { status: 429, retryAfterSeconds: 1 };
+const always503 = '503 on every call';
+const one429 = 'one 429 with Retry-After';
+const slow: Fault = { delayMs: slowerThanTimeoutMs };
+const refusal = {
+  errors: [
+    { status: 422, title: 'Unprocessable Entity', detail: 'Transaction cannot be refunded' },
+  ],
+};
 
 const cases: FaultCase[] = [
   {
     name: '500 and 502, then served',
-    fault: (_, calls) => (calls.length <= 2 ? { status: calls.length === 1 ? 500 : 502 } : undefined),
+    fault: (call, calls) =>
+      firstCalls(1, anyCall, { status: 500 })(call, calls) ??
+      firstCalls(2, anyCall, { status: 502 })(call, calls),
     outcome: { applied: true },
   },
   {
-    name: '503 on every call',
+    name: always503,
     fault: () => ({ status: 503 }),
     outcome: { applied: false, reason: 'pubsub_max_delivery_attempts' },
   },
   {
-    name: 'one 429 with Retry-After',
-    fault: (call, calls) => (nth(call, calls, 1, isListing) ? { status: 429, retryAfterSeconds: 1 } : undefined),
+    name: one429,
+    fault: firstCalls(1, isListing, tooManyRequests),
     outcome: { applied: true },
   },
   {
     name: 'two 429s with Retry-After',
-    fault: (call, calls) =>
-      isListing(call) && calls.filter(isListing).length <= 2 ? { status: 429, retryAfterSeconds: 1 } : undefined,
+    fault: firstCalls(2, isListing, tooManyRequests),
     outcome: { applied: true },
   },
   {
     name: 'listing slower than the timeout',
-    fault: (call, calls) => (nth(call, calls, 1, isListing) ? { delayMs: slowerThanTimeoutMs } : undefined),
+    fault: firstCalls(1, isListing, slow),
     outcome: { applied: true },
   },
   {
     name: 'refund slower than the timeout, applied by Moltin all the same',
-    fault: (call, calls) => (nth(call, calls, 1, isRefund) ? { delayMs: slowerThanTimeoutMs } : undefined),
+    fault: firstCalls(1, isRefund, slow),
     outcome: { applied: true },
   },
   {
     name: 'connection reset on the listing',
-    fault: (call, calls) => (nth(call, calls, 1, isListing) ? { reset: true } : undefined),
+    fault: firstCalls(1, isListing, { reset: true }),
     outcome: { applied: true },
   },
   {
     name: 'connection reset on the refund',
-    fault: (call, calls) => (nth(call, calls, 1, isRefund) ? { reset: true } : undefined),
+    fault: firstCalls(1, isRefund, { reset: true }),
     outcome: { applied: true },
   },
   {
     name: 'refund refused by Moltin',
-    fault: (call) =>
-      isRefund(call)
-        ? { status: 422, body: { errors: [{ status: 422, title: 'Unprocessable Entity', detail: 'Transaction cannot be refunded' }] } }
-        : undefined,
+    fault: (call) => (isRefund(call) ? { status: 422, body: refusal } : undefined),
     outcome: { applied: false, reason: 'refund_rejected' },
   },
   {
@@ -100,6 +113,11 @@ const cases: FaultCase[] = [
     outcome: { applied: false, reason: 'order_not_found' },
   },
 ];
+
+/** A case Moltin serves without a fault. */
+function served(name: string): FaultCase {
+  return { name, fault: () => undefined, outcome: { applied: true } };
+}
 
 function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {
   return [items.filter(test), items.filter((item) => !test(item))];
@@ -160,23 +178,25 @@ describe('Moltin faults', () => {
     // (0.8.20) sometimes stops redelivering a message that keeps failing
     // while others on the subscription are failing and retried too, and it
     // then never reaches its dead-letter topic. Pub/Sub has no such habit.
-    const [failingAlways, others] = partition(running, (run) => run.fault.name === '503 on every call');
+    const [failingAlways, others] = partition(running, (run) => run.fault.name === always503);
     for (const run of failingAlways) expect(await sender.deliver(run.event)).toBe(200);
-    await waitFor('the always failing event dead-lettered', async () => failingAlways.every(isSettled), 60_000, 100);
+    const deadLettered = async () => failingAlways.every(isSettled);
+    await waitFor('the always failing event dead-lettered', deadLettered, 60_000, 100);
 
     const statuses = await Promise.all(others.map((run) => sender.deliver(run.event)));
     expect(statuses.every((status) => status === 200)).toBe(true);
-    await waitFor('every faulted event settled', async () => running.every(isSettled), 90_000, 200).catch(
-      (error: Error) => {
-        const unsettled = running.filter((run) => !isSettled(run)).map((run) => run.fault.name);
-        throw new Error(`${error.message}; unsettled: ${unsettled.join('; ')}`);
-      }
-    );
+    try {
+      const allSettled = async () => running.every(isSettled);
+      await waitFor('every faulted event settled', allSettled, 90_000, 200);
+    } catch (error) {
+      const unsettled = running.filter((run) => !isSettled(run)).map((run) => run.fault.name);
+      throw new Error(`${(error as Error).message}; unsettled: ${unsettled.join('; ')}`);
+    }
 
     // A token that expires while the process holds it: Moltin answers 401.
     tokensBeforeExpiry = harness.moltin.tokensIssued.length;
     harness.moltin.expireTokens();
-    const expired = start({ name: 'token expired mid-run', fault: () => undefined, outcome: { applied: true } });
+    const expired = start(served('token expired mid-run'));
     tokenCases.push(expired);
     expect(await sender.deliver(expired.event)).toBe(200);
     await waitFor('the event after the token expired', async () => isSettled(expired), 30_000, 100);
@@ -188,14 +208,11 @@ describe('Moltin faults', () => {
     const removeTokenFault = harness.moltin.injectFault((call) =>
       call.path === '/oauth/access_token' && tokenFailures++ === 0 ? { status: 500 } : undefined
     );
-    const refused = start({
-      name: 'token expired and its renewal failed once',
-      fault: () => undefined,
-      outcome: { applied: true },
-    });
+    const refused = start(served('token expired and its renewal failed once'));
     tokenCases.push(refused);
     expect(await sender.deliver(refused.event)).toBe(200);
-    await waitFor('the event after the token renewal failed', async () => isSettled(refused), 30_000, 100);
+    const renewed = async () => isSettled(refused);
+    await waitFor('the event after the token renewal failed', renewed, 30_000, 100);
     removeTokenFault();
 
     // Long enough for a second application or a stray redelivery to show.
@@ -209,33 +226,39 @@ describe('Moltin faults', () => {
 
   const everyCase = () => [...running, ...tokenCases];
   const retries = (run: Running) => countDecisions(harness, run.event.id, decision.retry);
+  const byName = (name: string) => running.find((run) => run.fault.name === name) as Running;
+  const deliveryCount = (letter: Message) =>
+    Number(letter.attributes.CloudPubSubDeadLetterSourceDeliveryCount);
 
-  it.each(cases.map((fault) => [fault.name, fault] as const))('%s: ends as expected, once', (_, fault) => {
-    const run = running.find((candidate) => candidate.fault === fault) as Running;
-    const letters = deadLetters.forEvent(run.event.id);
+  it.each(cases.map((fault) => [fault.name, fault] as const))(
+    '%s: ends as expected, once',
+    (_, fault) => {
+      const run = byName(fault.name);
+      const letters = deadLetters.forEvent(run.event.id);
 
-    if (fault.outcome.applied) {
-      expect(applied.get(run.orderId)).toBe(1);
-      expect(letters).toHaveLength(0);
-      const transaction = harness.moltin.orders.get(run.orderId)?.[0];
-      expect(transaction?.refunded_amount).toBe(transaction?.amount);
-    } else {
-      expect(applied.get(run.orderId)).toBeUndefined();
-      expect(letters).toHaveLength(1);
-      const [letter] = letters;
-      if (fault.outcome.reason === 'pubsub_max_delivery_attempts') {
-        expect(Number(letter.attributes.CloudPubSubDeadLetterSourceDeliveryCount)).toBeGreaterThanOrEqual(5);
-        expect(retries(run)).toBeGreaterThanOrEqual(5);
+      if (fault.outcome.applied) {
+        expect(applied.get(run.orderId)).toBe(1);
+        expect(letters).toHaveLength(0);
+        const transaction = harness.moltin.orders.get(run.orderId)?.[0];
+        expect(transaction?.refunded_amount).toBe(transaction?.amount);
       } else {
-        expect(letter.attributes.dead_letter_reason).toBe(fault.outcome.reason);
-        expect(letter.attributes.dead_letter_detail).toMatch(/Moltin/);
+        expect(applied.get(run.orderId)).toBeUndefined();
+        expect(letters).toHaveLength(1);
+        const [letter] = letters;
+        if (fault.outcome.reason === 'pubsub_max_delivery_attempts') {
+          expect(deliveryCount(letter)).toBeGreaterThanOrEqual(5);
+          expect(retries(run)).toBeGreaterThanOrEqual(5);
+        } else {
+          expect(letter.attributes.dead_letter_reason).toBe(fault.outcome.reason);
+          expect(letter.attributes.dead_letter_detail).toMatch(/Moltin/);
+        }
+        expect(JSON.parse(letter.data.toString()).id).toBe(run.event.id);
       }
-      expect(JSON.parse(letter.data.toString()).id).toBe(run.event.id);
+      // Whatever happened, no refund call ever carried an amount.
+      const amounts = run.calls.filter(isRefund).map((call) => JSON.parse(call.body || '{}'));
+      expect(amounts.every((body) => body.data?.amount === undefined)).toBe(true);
     }
-    // Whatever happened, no refund call ever carried an amount.
-    const refunds = run.calls.filter(isRefund);
-    expect(refunds.every((call) => JSON.parse(call.body || '{}').data?.amount === undefined)).toBe(true);
-  });
+  );
 
   it('retries through Pub/Sub after 5xx, timeouts, resets and repeated 429s', () => {
     const retried = [
@@ -245,30 +268,27 @@ describe('Moltin faults', () => {
       'connection reset on the refund',
       'two 429s with Retry-After',
     ];
-    const notRetried = running.filter((run) => retried.includes(run.fault.name) && retries(run) === 0);
+    const notRetried = retried.filter((name) => retries(byName(name)) === 0);
 
-    expect(notRetried.map((run) => run.fault.name)).toEqual([]);
+    expect(notRetried).toEqual([]);
   });
 
   it('applies a refund Moltin made after the timeout once, and recognises it later', () => {
-    const run = running.find((candidate) => candidate.fault.name.startsWith('refund slower')) as Running;
-    const decided = [decision.refunded, decision.alreadyRefunded].map((line) =>
-      countDecisions(harness, run.event.id, line)
-    );
+    const run = byName('refund slower than the timeout, applied by Moltin all the same');
+    const alreadyRefunded = countDecisions(harness, run.event.id, decision.alreadyRefunded);
 
     expect(retries(run)).toBeGreaterThanOrEqual(1);
     // Either the redelivery saw the refund done, or its own refund call came
     // first and the late one was refused as already refunded.
-    expect(decided[1] === 1 || run.calls.filter(isRefund).length >= 2).toBe(true);
+    expect(alreadyRefunded === 1 || run.calls.filter(isRefund).length >= 2).toBe(true);
     expect(applied.get(run.orderId)).toBe(1);
   });
 
   it('lets the Moltin SDK absorb a single 429 inside one delivery', () => {
-    const run = running.find((candidate) => candidate.fault.name === 'one 429 with Retry-After') as Running;
-    const listings = run.calls.filter(isListing);
+    const run = byName(one429);
 
     expect(retries(run)).toBe(0);
-    expect(listings.length).toBe(2);
+    expect(run.calls.filter(isListing).length).toBe(2);
   });
 
   it('renews an expired token inside the same delivery', () => {
@@ -288,34 +308,46 @@ describe('Moltin faults', () => {
 
   afterAll(() => {
     const all = everyCase();
+    const appliedOnce = all.filter((run) => applied.get(run.orderId) === 1);
     const settled = all.filter((run) =>
-      run.fault.outcome.applied ? applied.get(run.orderId) === 1 : deadLetters.forEvent(run.event.id).length === 1
+      run.fault.outcome.applied
+        ? applied.get(run.orderId) === 1
+        : deadLetters.forEvent(run.event.id).length === 1
     );
-    const oneRetry = running.find((candidate) => candidate.fault.name === 'one 429 with Retry-After');
-    const gap = oneRetry && oneRetry.calls.length >= 2 ? oneRetry.calls[1].at - oneRetry.calls[0].at : NaN;
-    const reasons = [...new Set(deadLetters.letters.map((letter) =>
-      letter.attributes.dead_letter_reason ??
-      `pubsub dead-letter policy (${letter.attributes.CloudPubSubDeadLetterSourceDeliveryCount} attempts)`
-    ))];
+    const lost = all.length - settled.length;
+    const oneRetry = byName(one429);
+    const gap = oneRetry.calls.length >= 2 ? oneRetry.calls[1].at - oneRetry.calls[0].at : NaN;
+    const reasons = new Set(
+      deadLetters.letters.map(
+        (letter) =>
+          letter.attributes.dead_letter_reason ??
+          `pubsub dead-letter policy (${deliveryCount(letter)} attempts)`
+      )
+    );
+    const refunds = [...applied.values()].reduce((sum, n) => sum + n, 0);
 
-    printFigures('Moltin faults', [
-      ['events sent', all.length],
-      ['faults injected', all.reduce((sum, run) => sum + run.faultsInjected, 0)],
-      ['applied exactly once', all.filter((run) => run.fault.outcome.applied && applied.get(run.orderId) === 1).length],
-      ['dead-lettered with a reason', deadLetters.letters.length],
-      ['  reasons', reasons.join(', ')],
-      ['redeliveries asked of Pub/Sub (503s)', all.reduce((sum, run) => sum + retries(run), 0)],
-      ['SDK retry after a 429, ms (Retry-After was 1000)', gap],
-      ['tokens issued', harness.moltin.tokensIssued.length],
-      ['lost', all.length - settled.length],
-    ], {
-      deliveries: all.length,
-      applied: all.filter((run) => applied.get(run.orderId) === 1).length,
-      deadLettered: deadLetters.letters.length,
-      rejected: 0,
-      refused: 0,
-      duplicatesSuppressed: suppressedDuplicates(harness, [...applied.values()].reduce((sum, n) => sum + n, 0)),
-      lost: all.length - settled.length,
-    });
+    printFigures(
+      'Moltin faults',
+      [
+        ['events sent', all.length],
+        ['faults injected', all.reduce((sum, run) => sum + run.faultsInjected, 0)],
+        ['applied exactly once', appliedOnce.length],
+        ['dead-lettered with a reason', deadLetters.letters.length],
+        ['  reasons', [...reasons].join(', ')],
+        ['redeliveries asked of Pub/Sub (503s)', all.reduce((sum, run) => sum + retries(run), 0)],
+        ['SDK retry after a 429, ms (Retry-After was 1000)', gap],
+        ['tokens issued', harness.moltin.tokensIssued.length],
+        ['lost', lost],
+      ],
+      {
+        deliveries: all.length,
+        applied: appliedOnce.length,
+        deadLettered: deadLetters.letters.length,
+        rejected: 0,
+        refused: 0,
+        duplicatesSuppressed: suppressedDuplicates(harness, refunds),
+        lost,
+      }
+    );
   });
 });

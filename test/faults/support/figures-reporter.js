@@ -25,7 +25,8 @@ class FaultFiguresReporter {
 
   onRunComplete() {
     const files = fs.readdirSync(this.dir).filter((name) => name.endsWith('.json')).sort();
-    const rows = files.map((name) => JSON.parse(fs.readFileSync(path.join(this.dir, name), 'utf8')));
+    const read = (name) => JSON.parse(fs.readFileSync(path.join(this.dir, name), 'utf8'));
+    const rows = files.map(read);
     fs.rmSync(this.dir, { recursive: true, force: true });
     if (rows.length === 0) return;
 
@@ -35,11 +36,14 @@ class FaultFiguresReporter {
     for (const row of [...rows, total]) {
       table.push([row.title, ...columns.map(([key]) => String(row[key] ?? 0))]);
     }
-    const widths = table[0].map((_, column) => Math.max(...table.map((cells) => cells[column].length)));
-    const lines = table.map((cells) =>
-      cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ')
+    const widths = table[0].map((_, column) =>
+      Math.max(...table.map((cells) => cells[column].length))
     );
-    process.stdout.write(`\nFault suite figures:\n${lines.map((line) => `  ${line}`).join('\n')}\n\n`);
+    // Names to the left, figures to the right.
+    const pad = (cell, column) =>
+      column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]);
+    const lines = table.map((cells) => `  ${cells.map(pad).join('  ')}`);
+    process.stdout.write(`\nFault suite figures:\n${lines.join('\n')}\n\n`);
   }
 }
 

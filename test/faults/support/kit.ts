@@ -177,7 +177,9 @@ export function findLeaks(
   const leaks: string[] = [];
   for (const line of harness.logs) {
     for (const [what, value] of forbidden) {
-      if (line.raw.includes(value)) leaks.push(`${what} in a ${line.source} line: ${line.raw.slice(0, 200)}`);
+      if (line.raw.includes(value)) {
+        leaks.push(`${what} in a ${line.source} line: ${line.raw.slice(0, 200)}`);
+      }
     }
   }
   return leaks;

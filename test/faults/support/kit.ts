@@ -38,9 +38,8 @@ export function refundSyncEntries(harness: Harness, eventId?: string): Entry[] {
 /**
  * Returns how many deliveries were decided without applying anything because
  * Moltin already had the refund: every refunded or already-refunded decision
- * beyond the refunds Moltin applied. (A delivery that races another to the
- * refund call logs "marked refunded" although Moltin refused it as already
- * refunded; counting against Moltin keeps the figure right.)
+ * beyond the refunds Moltin really applied, so the figure holds whatever a
+ * log line claims.
  */
 export function suppressedDuplicates(harness: Harness, appliedRefunds: number): number {
   const decided = refundSyncEntries(harness).filter(

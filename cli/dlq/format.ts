@@ -2,6 +2,7 @@
  * How the CLI prints dead letters: a table for people, JSON for scripts, and
  * one letter in full for `show`.
  */
+import { isRecord } from '../../functions/shared/json';
 import { decodeData, type DeadLetter, type DeadLetterSummary } from './letter';
 import { maskEmails, maskPersonalData } from './mask';
 
@@ -71,10 +72,6 @@ export function summaryJson(summary: DeadLetterSummary, now: Date): Record<strin
 }
 
 const base64Pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Returns what a dead letter's data holds, for reading: the event, or the

@@ -2,6 +2,7 @@
  * What a dead letter says about itself: the event it carries, why it was
  * not applied, and the attributes it goes back to the events topic with.
  */
+import { isRecord } from '../../functions/shared/json';
 import {
   deadLetterAttribute,
   eventAttribute,
@@ -35,10 +36,6 @@ export interface DeadLetterSummary {
 
 /** The reason shown for a message Pub/Sub's dead-letter policy forwarded. */
 export const attemptsExhausted = 'delivery_attempts_exhausted';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;

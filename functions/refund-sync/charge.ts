@@ -1,4 +1,5 @@
 import { PermanentError } from '../shared/errors';
+import { isRecord } from '../shared/json';
 
 /** The fields of a Stripe charge that decide what happens to its order. */
 export interface RefundedCharge {
@@ -15,10 +16,6 @@ export interface RefundedCharge {
 
 function malformed(problem: string): PermanentError {
   return new PermanentError('malformed_event', `charge ${problem}`);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function paymentIntentIdOf(value: unknown): string | undefined {

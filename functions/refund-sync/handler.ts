@@ -18,7 +18,7 @@ import { applyEvent, type SyncDependencies } from './sync';
 const acknowledged = 200;
 const retryLaterStatus = 503;
 
-function contextOf(message: PushedMessage | undefined): EventContext {
+function contextOf(message: Omit<PushedMessage, 'data'> | undefined): EventContext {
   if (message === undefined) return {};
   return {
     eventId: message.attributes[eventAttribute.eventId],
@@ -89,10 +89,7 @@ async function respondToFailure(
     return;
   }
 
-  if (error instanceof MalformedPushError) {
-    context.messageId = error.envelope.messageId || undefined;
-    context.eventId = error.envelope.attributes[eventAttribute.eventId];
-  }
+  if (error instanceof MalformedPushError) Object.assign(context, contextOf(error.envelope));
   const target = message ?? undeliverable(req, error);
   try {
     await publishDeadLetter(publish, target, error);

@@ -1,4 +1,5 @@
 import { PermanentError, TransientError, describeError } from '../shared/errors';
+import { isRecord } from '../shared/json';
 import type { OrderTransaction } from './transactions';
 
 /** What the subscriber needs from Moltin. */
@@ -32,10 +33,6 @@ const sdkRetry = { fetchMaxAttempts: 2, retryDelay: 250, retryJitter: 100 };
 
 // Refreshing this long before expiry keeps a token from lapsing mid-call.
 const tokenRefreshMarginSeconds = 60;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 // Statuses whose response may carry no body at all.
 const bodilessStatuses = new Set([101, 204, 205, 304]);

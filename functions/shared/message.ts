@@ -4,6 +4,7 @@
  * envelope Pub/Sub wraps them in, and the dead-letter topic.
  */
 import { PermanentError } from './errors';
+import { isRecord } from './json';
 
 /** Attributes of a message on the events topic. */
 export const eventAttribute = {
@@ -80,10 +81,6 @@ export class MalformedPushError extends PermanentError {
     super('malformed_message', problem);
     this.name = 'MalformedPushError';
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;

@@ -93,4 +93,3 @@ export async function startEmulator(
   return { host, port, stop: () => stopProcess(child) };
 }
 
-export { stopProcess };

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { listen } from './ports';
+import { close, listen } from './ports';
 
 export interface SandboxTransaction {
   id: string;
@@ -116,8 +116,7 @@ export class MoltinSandbox {
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    if (this.server) await close(this.server);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 
 import { PubSub } from '@google-cloud/pubsub';
 
-import { startEmulator, stopProcess, type RunningEmulator } from './emulator';
+import { startEmulator, type RunningEmulator } from './emulator';
 import { freePort, waitFor } from './ports';
 
 /** The names production uses (infra/ prefixes them the same way). */
@@ -242,4 +242,3 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
   }
 }
 
-export { stopProcess };

@@ -44,3 +44,9 @@ export function listen(server: http.Server | net.Server, port: number): Promise<
     });
   });
 }
+
+/** Stops a server, ending the connections it still holds open. */
+export function close(server: http.Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}

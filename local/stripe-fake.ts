@@ -5,7 +5,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { listen } from './ports';
+import { close, listen } from './ports';
 
 export class StripeFake {
   readonly paymentIntents = new Map<string, Record<string, string>>();
@@ -53,7 +53,6 @@ export class StripeFake {
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    if (this.server) await close(this.server);
   }
 }

@@ -6,7 +6,7 @@
  */
 import * as functions from '@google-cloud/functions-framework';
 
-import { readRefundSyncConfig, readWebhookConfig } from './shared/config';
+import { readRefundSyncConfig, readWebhookConfig, type PubsubConfig } from './shared/config';
 import { ConfigError } from './shared/errors';
 import * as logs from './shared/logs';
 
@@ -15,10 +15,9 @@ type Handler = (req: functions.Request, res: functions.Response) => Promise<void
 function buildWebhook(): Handler {
   const config = readWebhookConfig();
   const { createWebhookHandler } = require('./webhook/handler') as typeof import('./webhook/handler');
-  const { topicPublisher } = require('./shared/pubsub') as typeof import('./shared/pubsub');
   return createWebhookHandler(
     config,
-    topicPublisher(config.projectId, config.topic, config.publishTimeoutMs)
+    publisher(config.pubsub, config.projectId, config.topic, config.publishTimeoutMs)
   );
 }
 
@@ -27,7 +26,6 @@ function buildRefundSync(): Handler {
   const { createRefundSyncHandler } = require('./refund-sync/handler') as typeof import('./refund-sync/handler');
   const { createMoltinOrders } = require('./refund-sync/moltin') as typeof import('./refund-sync/moltin');
   const { stripePaymentIntentMetadata } = require('./refund-sync/order-id') as typeof import('./refund-sync/order-id');
-  const { topicPublisher } = require('./shared/pubsub') as typeof import('./shared/pubsub');
 
   return createRefundSyncHandler(
     {
@@ -42,8 +40,20 @@ function buildRefundSync(): Handler {
         timeoutMs: config.requestTimeoutMs,
       }),
     },
-    topicPublisher(config.projectId, config.deadLetterTopic, config.requestTimeoutMs)
+    publisher(config.pubsub, config.projectId, config.deadLetterTopic, config.requestTimeoutMs)
   );
+}
+
+function publisher(pubsub: PubsubConfig, projectId: string, topic: string, timeoutMs: number) {
+  const { topicPublisher } = require('./shared/pubsub') as typeof import('./shared/pubsub');
+  const { metadataAccessToken } = require('./shared/access-token') as typeof import('./shared/access-token');
+  return topicPublisher({
+    endpoint: pubsub.endpoint,
+    projectId,
+    topic,
+    timeoutMs,
+    accessToken: pubsub.metadataHost ? metadataAccessToken(pubsub.metadataHost, timeoutMs) : undefined,
+  });
 }
 
 /** Returns the function the framework was asked to serve, if it says. */

@@ -5,9 +5,18 @@ type Env = Record<string, string | undefined>;
 const whereToSet =
   'set it in the environment (locally) or through infra/ (deployed)';
 
+/** Where the functions publish, and how they prove who they are. */
+export interface PubsubConfig {
+  /** `http://HOST:PORT` of the emulator, or Pub/Sub's REST endpoint. */
+  endpoint: URL;
+  /** The metadata server that issues tokens; absent for the emulator. */
+  metadataHost?: string;
+}
+
 /** Settings of the stripeWebhook function. */
 export interface WebhookConfig {
   projectId: string;
+  pubsub: PubsubConfig;
   topic: string;
   webhookSecrets: string[];
   publishTimeoutMs: number;
@@ -16,6 +25,7 @@ export interface WebhookConfig {
 /** Settings of the refundSync function. */
 export interface RefundSyncConfig {
   projectId: string;
+  pubsub: PubsubConfig;
   deadLetterTopic: string;
   orderIdMetadataKey: string;
   stripeSecretKey: string;
@@ -69,6 +79,34 @@ function projectId(env: Env): string {
   return required(env, 'GOOGLE_CLOUD_PROJECT');
 }
 
+/** `HOST` or `HOST:PORT`, as PUBSUB_EMULATOR_HOST and GCE_METADATA_HOST hold it. */
+function hostAndPort(env: Env, name: string, fallback?: string): string | undefined {
+  const value = env[name]?.trim() || fallback;
+  if (value === undefined) return undefined;
+
+  let valid = !/[\s/?#@]/.test(value);
+  try {
+    valid &&= new URL(`http://${value}`).hostname !== '';
+  } catch {
+    valid = false;
+  }
+  if (!valid) {
+    throw new ConfigError(`${name} must be HOST or HOST:PORT, not ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function pubsub(env: Env): PubsubConfig {
+  // The emulator's variable wins, as it does for Google's own libraries.
+  const emulator = hostAndPort(env, 'PUBSUB_EMULATOR_HOST');
+  if (emulator) return { endpoint: new URL(`http://${emulator}`) };
+
+  return {
+    endpoint: optionalUrl(env, 'PUBSUB_API_ENDPOINT') ?? new URL('https://pubsub.googleapis.com'),
+    metadataHost: hostAndPort(env, 'GCE_METADATA_HOST', 'metadata.google.internal'),
+  };
+}
+
 /** Reads and validates the webhook's settings; throws ConfigError. */
 export function readWebhookConfig(env: Env = process.env): WebhookConfig {
   const webhookSecrets = required(env, 'STRIPE_WEBHOOK_SECRET')
@@ -81,6 +119,7 @@ export function readWebhookConfig(env: Env = process.env): WebhookConfig {
 
   return {
     projectId: projectId(env),
+    pubsub: pubsub(env),
     topic: optional(env, 'PUBSUB_TOPIC', 'stripe-events'),
     webhookSecrets,
     publishTimeoutMs: milliseconds(env, 'PUBLISH_TIMEOUT_MS', 10_000),
@@ -91,6 +130,7 @@ export function readWebhookConfig(env: Env = process.env): WebhookConfig {
 export function readRefundSyncConfig(env: Env = process.env): RefundSyncConfig {
   return {
     projectId: projectId(env),
+    pubsub: pubsub(env),
     deadLetterTopic: optional(env, 'DEAD_LETTER_TOPIC', 'stripe-events-dead-letter'),
     orderIdMetadataKey: optional(env, 'ORDER_ID_METADATA_KEY', 'order_id'),
     stripeSecretKey: required(env, 'STRIPE_SECRET_KEY'),

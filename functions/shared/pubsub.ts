@@ -1,4 +1,11 @@
-import type { PubSub, Topic } from '@google-cloud/pubsub';
+/**
+ * Publishing to one Pub/Sub topic over its REST API. Not the gRPC client
+ * library: loading and building it took about 300 ms, all of it on a cold
+ * start's first answer to Stripe, where this module adds next to nothing.
+ */
+import type { AccessToken } from './access-token';
+import { sendRequest } from './http';
+import { isRecord } from './json';
 
 /** Publishes one message and resolves with its id once Pub/Sub has it. */
 export type Publish = (
@@ -6,62 +13,144 @@ export type Publish = (
   attributes: Record<string, string>
 ) => Promise<string>;
 
-let client: PubSub | undefined;
-
-function pubsubClient(projectId: string): PubSub {
-  // Loaded on first use: the Pub/Sub library is the heaviest part of a cold
-  // start, and nothing is published before the first request.
-  const { PubSub } = require('@google-cloud/pubsub') as typeof import('@google-cloud/pubsub');
-
-  // With PUBSUB_EMULATOR_HOST set, the library talks to the emulator.
-  client ??= new PubSub({ projectId });
-  return client;
+export interface TopicTarget {
+  /** `http://HOST:PORT` of the emulator, or Pub/Sub's REST endpoint. */
+  endpoint: URL;
+  projectId: string;
+  topic: string;
+  /** Each message is given up on this long after it was handed over. */
+  timeoutMs: number;
+  /** Absent for the emulator, which takes no credentials. */
+  accessToken?: AccessToken;
 }
 
-/** The most messages one batched request carries (the library's default). */
-const batchedMessages = 100;
+/** Requests on their way at once; messages beyond them wait and go together. */
+export const maxRequestsOnTheirWay = 4;
+/** Pub/Sub takes up to 1,000 messages and 10 MB in one publish request. */
+export const maxMessagesPerRequest = 1000;
+export const maxRequestBytes = 9 * 1024 * 1024;
+
+interface Waiting {
+  json: string;
+  resolve(id: string): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+  done: boolean;
+}
 
 /**
- * Returns a publisher for one topic that gives up after `timeoutMs`. A
- * message published while no other is on its way is sent at once, alone. One
- * published while others are still on their way is sent with those that
- * follow it in the same timer tick, in one request: under load many
- * deliveries share a call, and a lone one never waits for company.
+ * Returns a publisher for one topic. A message handed over while fewer than
+ * `maxRequestsOnTheirWay` requests are on their way is sent at once, so a
+ * lone event never waits for company. The rest wait for a request to come
+ * back, then go together in one: under load, many deliveries share a call.
  */
-export function topicPublisher(
-  projectId: string,
-  topicName: string,
-  timeoutMs: number
-): Publish {
-  let alone: Topic | undefined;
-  let batched: Topic | undefined;
+export function topicPublisher(target: TopicTarget): Publish {
+  const url = publishUrl(target);
+  const waiting: Waiting[] = [];
   let onTheirWay = 0;
 
-  const openTopic = (maxMessages: number): Topic =>
-    pubsubClient(projectId).topic(topicName, {
-      batching: { maxMessages, maxMilliseconds: 0 },
-      gaxOpts: { timeout: timeoutMs },
-    });
-
-  return async (data, attributes) => {
-    const topic =
-      onTheirWay === 0
-        ? (alone ??= openTopic(1))
-        : (batched ??= openTopic(batchedMessages));
-    onTheirWay++;
-
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`publish timed out after ${timeoutMs} ms`)),
-        timeoutMs
-      );
-    });
-    try {
-      return await Promise.race([topic.publishMessage({ data, attributes }), deadline]);
-    } finally {
-      onTheirWay--;
-      clearTimeout(timer);
+  const sendWaiting = (): void => {
+    while (onTheirWay < maxRequestsOnTheirWay && waiting.length > 0) {
+      const batch = takeBatch(waiting);
+      if (batch.length === 0) continue;
+      onTheirWay++;
+      void sendBatch(url, target, batch).finally(() => {
+        onTheirWay--;
+        sendWaiting();
+      });
     }
   };
+
+  return (data, attributes) =>
+    new Promise<string>((resolve, reject) => {
+      const entry: Waiting = {
+        json: JSON.stringify({ data: data.toString('base64'), attributes }),
+        resolve,
+        reject,
+        done: false,
+        timer: setTimeout(() => {
+          settle(entry, () => reject(new Error(`publish timed out after ${target.timeoutMs} ms`)));
+        }, target.timeoutMs),
+      };
+      waiting.push(entry);
+      sendWaiting();
+    });
+}
+
+function publishUrl(target: TopicTarget): URL {
+  const path =
+    `v1/projects/${encodeURIComponent(target.projectId)}` +
+    `/topics/${encodeURIComponent(target.topic)}:publish`;
+  return new URL(path, target.endpoint);
+}
+
+function settle(entry: Waiting, outcome: () => void): void {
+  if (entry.done) return;
+  entry.done = true;
+  clearTimeout(entry.timer);
+  outcome();
+}
+
+/** Takes, oldest first, the messages still wanted that fit in one request. */
+function takeBatch(waiting: Waiting[]): Waiting[] {
+  const batch: Waiting[] = [];
+  let bytes = 0;
+  while (waiting.length > 0 && batch.length < maxMessagesPerRequest) {
+    const next = waiting[0];
+    if (next.done) {
+      waiting.shift();
+      continue;
+    }
+    if (batch.length > 0 && bytes + next.json.length > maxRequestBytes) break;
+    batch.push(next);
+    bytes += next.json.length + 1;
+    waiting.shift();
+  }
+  return batch;
+}
+
+async function sendBatch(url: URL, target: TopicTarget, batch: Waiting[]): Promise<void> {
+  try {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (target.accessToken) headers.authorization = `Bearer ${await target.accessToken()}`;
+
+    const answer = await sendRequest(url, {
+      method: 'POST',
+      headers,
+      body: `{"messages":[${batch.map((entry) => entry.json).join(',')}]}`,
+      timeoutMs: target.timeoutMs,
+    });
+    const ids = messageIds(answer.status, answer.text, batch.length);
+    batch.forEach((entry, index) => settle(entry, () => entry.resolve(ids[index])));
+  } catch (error) {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    for (const entry of batch) settle(entry, () => entry.reject(failure));
+  }
+}
+
+/** Returns the ids of an accepted publish, or throws saying why it was not. */
+function messageIds(status: number, text: string, count: number): string[] {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+
+  if (status !== 200) {
+    const error = isRecord(body) && isRecord(body.error) ? body.error : {};
+    const code = typeof error.status === 'string' ? ` ${error.status}` : '';
+    const message = typeof error.message === 'string' ? `: ${error.message.slice(0, 200)}` : '';
+    throw new Error(`Pub/Sub refused the publish: HTTP ${status}${code}${message}`);
+  }
+
+  const ids = isRecord(body) ? body.messageIds : undefined;
+  if (
+    !Array.isArray(ids) ||
+    ids.length !== count ||
+    !ids.every((id) => typeof id === 'string' && id !== '')
+  ) {
+    throw new Error(`Pub/Sub accepted the publish but did not name ${count} message id(s)`);
+  }
+  return ids as string[];
 }

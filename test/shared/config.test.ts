@@ -13,6 +13,10 @@ describe('configuration', () => {
   it('applies the documented defaults', () => {
     expect(readWebhookConfig(webhookEnv)).toEqual({
       projectId: 'p',
+      pubsub: {
+        endpoint: new URL('https://pubsub.googleapis.com'),
+        metadataHost: 'metadata.google.internal',
+      },
       topic: 'stripe-events',
       webhookSecrets: ['whsec_a'],
       publishTimeoutMs: 10_000,
@@ -53,5 +57,40 @@ describe('configuration', () => {
       expect((error as Error).message).not.toContain('sk_test_a');
     }
     expect(() => readRefundSyncConfig({ ...refundEnv, REQUEST_TIMEOUT_MS: '-5' })).toThrow('REQUEST_TIMEOUT_MS');
+  });
+
+  it('publishes to the emulator, without credentials, when PUBSUB_EMULATOR_HOST is set', () => {
+    const env = { ...refundEnv, PUBSUB_EMULATOR_HOST: '127.0.0.1:8085', PUBSUB_API_ENDPOINT: 'https://x.test' };
+    expect(readRefundSyncConfig(env).pubsub).toEqual({ endpoint: new URL('http://127.0.0.1:8085') });
+  });
+
+  it('takes another Pub/Sub endpoint and metadata server when given', () => {
+    const env = {
+      ...webhookEnv,
+      PUBSUB_API_ENDPOINT: 'https://europe-west1-pubsub.googleapis.com',
+      GCE_METADATA_HOST: '169.254.169.254:80',
+    };
+    expect(readWebhookConfig(env).pubsub).toEqual({
+      endpoint: new URL('https://europe-west1-pubsub.googleapis.com'),
+      metadataHost: '169.254.169.254:80',
+    });
+  });
+
+  it.each([
+    ['PUBSUB_EMULATOR_HOST', 'http://127.0.0.1:8085'],
+    ['PUBSUB_EMULATOR_HOST', '127.0.0.1:8085/v1'],
+    ['PUBSUB_EMULATOR_HOST', 'user@127.0.0.1'],
+    ['GCE_METADATA_HOST', 'meta data'],
+    ['GCE_METADATA_HOST', '127.0.0.1:99999'],
+  ])('refuses %s=%j, which is not HOST[:PORT]', (name, value) => {
+    expect(() => readWebhookConfig({ ...webhookEnv, [name]: value })).toThrow(
+      `${name} must be HOST or HOST:PORT`
+    );
+  });
+
+  it('refuses a Pub/Sub endpoint that is not http(s)', () => {
+    expect(() => readWebhookConfig({ ...webhookEnv, PUBSUB_API_ENDPOINT: 'grpc://x' })).toThrow(
+      'PUBSUB_API_ENDPOINT must be an http'
+    );
   });
 });

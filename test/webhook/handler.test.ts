@@ -66,6 +66,7 @@ describe('the stripeWebhook handler', () => {
   const logged = useCapturedLogs();
   const config: WebhookConfig = {
     projectId: 'unit',
+    pubsub: { endpoint: new URL('http://127.0.0.1:1') },
     topic: 'stripe-events',
     webhookSecrets: [secret],
     publishTimeoutMs: 1000,

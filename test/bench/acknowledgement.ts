@@ -1,14 +1,16 @@
 /**
  * Webhook acknowledgement: signed `charge.refunded` deliveries under load,
- * to the bare function and to stripeWebhook publishing each to the
- * emulator, with the same requests, connections and durations. The load
- * alternates between the two in slices, so that whatever else the machine
- * does at the time weighs on both alike. A lone run (one delivery at a time)
- * shows whether the publisher holds a single event back for a batch.
+ * to the bare function, to stripeWebhook publishing each to the emulator,
+ * and to stripeWebhook publishing to a stand-in that accepts at once, with
+ * the same requests, connections and durations. The load alternates between
+ * them in slices, so that whatever else the machine does at the time weighs
+ * on all alike. A lone run (one delivery at a time) shows whether the
+ * publisher holds a single event back for a batch.
  */
 import { bareFunction, benchSecrets, webhookFunction } from './functions';
 import { runLoad, runLone, type LoadResult } from './load';
 import { loggedEntries, startTimedFunction, type RunningFunction } from './processes';
+import type { RunningStandIn } from './pubsub-stand-in';
 import { deliveries } from './requests';
 
 export interface Acknowledgement {
@@ -24,8 +26,13 @@ export interface AcknowledgementSettings {
   warmUpSeconds: number;
   loneRequests: number;
   env: Record<string, string>;
+  /** The stand-in the third function publishes to. */
+  standIn: RunningStandIn;
   logDir: string;
 }
+
+/** The label of stripeWebhook publishing to the stand-in. */
+export const standInLabel = 'stripeWebhook (instant stand-in)';
 
 /** Distinct deliveries per connection; each connection cycles through its own. */
 const deliveriesPerConnection = 500;
@@ -52,7 +59,7 @@ function combine(results: LoadResult[]): LoadResult {
   };
 }
 
-/** Returns the bare function's figures, then the webhook's. */
+/** Returns the bare function's figures, the webhook's, then the webhook's against the stand-in. */
 export async function measureAcknowledgement(
   settings: AcknowledgementSettings
 ): Promise<Acknowledgement[]> {
@@ -65,7 +72,12 @@ export async function measureAcknowledgement(
 
   const functions: RunningFunction[] = [];
   try {
-    for (const spec of [bareFunction(settings.env), webhookFunction(settings.env)]) {
+    const specs = [
+      bareFunction(settings.env),
+      webhookFunction(settings.env),
+      webhookFunction({ ...settings.env, PUBSUB_EMULATOR_HOST: settings.standIn.host }, standInLabel),
+    ];
+    for (const spec of specs) {
       functions.push(await startTimedFunction(spec, pool[0], settings.logDir));
     }
 
@@ -93,15 +105,22 @@ export async function measureAcknowledgement(
 
     // Every 2xx must stand for a message Pub/Sub accepted. A timed run ends
     // with up to one request per connection answered but no longer counted.
-    const webhook = functions[1];
-    const published = loggedEntries(webhook.logFile).filter(
-      (entry) => entry.message === 'event published'
-    ).length;
     const uncounted = (1 + slices) * settings.connections;
-    if (published < answered[1] || published > answered[1] + uncounted) {
+    for (const index of [1, 2]) {
+      const published = loggedEntries(functions[index].logFile).filter(
+        (entry) => entry.message === 'event published'
+      ).length;
+      if (published < answered[index] || published > answered[index] + uncounted) {
+        throw new Error(
+          `${functions[index].spec.label} answered ${answered[index]} deliveries 2xx ` +
+            `but logged ${published} publications`
+        );
+      }
+    }
+    const standInAccepted = await settings.standIn.accepted();
+    if (standInAccepted < answered[2]) {
       throw new Error(
-        `stripeWebhook answered ${answered[1]} deliveries 2xx ` +
-          `but logged ${published} publications`
+        `the stand-in accepted ${standInAccepted} messages for ${answered[2]} 2xx answers`
       );
     }
 

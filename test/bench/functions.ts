@@ -28,9 +28,12 @@ export function bareFunction(env: Record<string, string>): FunctionSpec {
   return { label: 'bare', target: 'bare', source: bareSource, env };
 }
 
-export function webhookFunction(env: Record<string, string>): FunctionSpec {
+export function webhookFunction(
+  env: Record<string, string>,
+  label = 'stripeWebhook'
+): FunctionSpec {
   return {
-    label: 'stripeWebhook',
+    label,
     target: 'stripeWebhook',
     source: repoRoot,
     env: {

@@ -29,6 +29,7 @@ import {
   type Figures,
   type Settings,
 } from './report';
+import { startPubsubStandIn } from './pubsub-stand-in';
 import { measureSubscriber } from './subscriber';
 
 // The warm-up is long because the emulator is a JVM: its REST front spends
@@ -136,14 +137,18 @@ async function measure(settings: Settings, logDir: string): Promise<Figures> {
     });
 
     log(`acknowledgement, ${settings.connections} connections`);
+    const standIn = await startPubsubStandIn();
+    stoppers.push(() => standIn.stop());
     const acknowledgement = await measureAcknowledgement({
       connections: settings.connections,
       durationSeconds: settings.durationSeconds,
       warmUpSeconds: settings.warmUpSeconds,
       loneRequests: settings.loneRequests,
       env: webhookEnv,
+      standIn,
       logDir,
     });
+    await standIn.stop();
 
     log(`subscriber, ${settings.events} refunds`);
     const subscriber = await measureSubscriber({

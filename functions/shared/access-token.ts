@@ -7,8 +7,13 @@
 import { sendRequest } from './http';
 import { isRecord } from './json';
 
-/** Resolves with a token to send as `Authorization: Bearer ...`. */
-export type AccessToken = () => Promise<string>;
+/** Where tokens to send as `Authorization: Bearer ...` come from. */
+export interface AccessToken {
+  /** Resolves with the current token, fetching one when it has none. */
+  get(): Promise<string>;
+  /** Forgets `token`, which the API refused (401), so the next get fetches anew. */
+  refused(token: string): void;
+}
 
 /** A token is replaced this long before Google says it expires. */
 export const refreshMarginMs = 5 * 60_000;
@@ -47,12 +52,17 @@ export function metadataAccessToken(
     return token;
   };
 
-  return () => {
-    if (current && now() < current.replaceAt) return Promise.resolve(current.token);
-    fetching ??= fetchToken().finally(() => {
-      fetching = undefined;
-    });
-    return fetching;
+  return {
+    get() {
+      if (current && now() < current.replaceAt) return Promise.resolve(current.token);
+      fetching ??= fetchToken().finally(() => {
+        fetching = undefined;
+      });
+      return fetching;
+    },
+    refused(token) {
+      if (current?.token === token) current = undefined;
+    },
   };
 }
 

@@ -1,3 +1,5 @@
+import { isIPv4 } from 'node:net';
+
 import { ConfigError } from './errors';
 
 type Env = Record<string, string | undefined>;
@@ -64,19 +66,42 @@ function optionalUrl(env: Env, name: string): URL | undefined {
   return url;
 }
 
+/** No function runs longer than an hour; node's timers stop at about 24 days. */
+const maxTimeoutMs = 3_600_000;
+
 function milliseconds(env: Env, name: string, fallback: number): number {
   const value = env[name]?.trim();
   if (!value) return fallback;
 
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) {
-    throw new ConfigError(`${name} must be a positive number of milliseconds`);
+  if (!Number.isInteger(parsed) || parsed <= 0 || parsed > maxTimeoutMs) {
+    throw new ConfigError(
+      `${name} must be a positive number of milliseconds, at most ${maxTimeoutMs} (an hour)`
+    );
   }
   return parsed;
 }
 
 function projectId(env: Env): string {
-  return required(env, 'GOOGLE_CLOUD_PROJECT');
+  const value = required(env, 'GOOGLE_CLOUD_PROJECT');
+  // Google's ids are lower case letters, digits and hyphens, older ones with
+  // a `domain:` prefix; anything else would change the Pub/Sub URL's path.
+  if (!/^[a-z0-9][a-z0-9.:-]*$/i.test(value)) {
+    throw new ConfigError(`GOOGLE_CLOUD_PROJECT is not a project id: ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** A topic's short name, by Pub/Sub's rules for resource names. */
+function topicName(env: Env, name: string, fallback: string): string {
+  const value = optional(env, name, fallback);
+  if (!/^[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$/.test(value) || value.startsWith('goog')) {
+    throw new ConfigError(
+      `${name} must be a topic's short name (3 to 255 letters, digits and - _ . ~ + %, ` +
+        `starting with a letter, not with goog), not ${JSON.stringify(value)}`
+    );
+  }
+  return value;
 }
 
 /** `HOST` or `HOST:PORT`, as PUBSUB_EMULATOR_HOST and GCE_METADATA_HOST hold it. */
@@ -84,7 +109,7 @@ function hostAndPort(env: Env, name: string, fallback?: string): string | undefi
   const value = env[name]?.trim() || fallback;
   if (value === undefined) return undefined;
 
-  let valid = !/[\s/?#@]/.test(value);
+  let valid = !/[\s/\\?#@]/.test(value);
   try {
     valid &&= new URL(`http://${value}`).hostname !== '';
   } catch {
@@ -102,9 +127,30 @@ function pubsub(env: Env): PubsubConfig {
   if (emulator) return { endpoint: new URL(`http://${emulator}`) };
 
   return {
-    endpoint: optionalUrl(env, 'PUBSUB_API_ENDPOINT') ?? new URL('https://pubsub.googleapis.com'),
+    endpoint: pubsubEndpoint(env),
     metadataHost: hostAndPort(env, 'GCE_METADATA_HOST', 'metadata.google.internal'),
   };
+}
+
+const loopbackHostnames = new Set(['localhost', '[::1]']);
+
+/** Pub/Sub's REST endpoint: a bare origin, over https unless on loopback. */
+function pubsubEndpoint(env: Env): URL {
+  const url = optionalUrl(env, 'PUBSUB_API_ENDPOINT');
+  if (!url) return new URL('https://pubsub.googleapis.com');
+
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+    throw new ConfigError(
+      'PUBSUB_API_ENDPOINT must be an origin alone, such as https://pubsub.googleapis.com'
+    );
+  }
+  const loopback =
+    loopbackHostnames.has(url.hostname) || (isIPv4(url.hostname) && url.hostname.startsWith('127.'));
+  if (url.protocol !== 'https:' && !loopback) {
+    // The publish carries the service account's token.
+    throw new ConfigError('PUBSUB_API_ENDPOINT must be https unless it is on loopback');
+  }
+  return url;
 }
 
 /** Reads and validates the webhook's settings; throws ConfigError. */
@@ -120,7 +166,7 @@ export function readWebhookConfig(env: Env = process.env): WebhookConfig {
   return {
     projectId: projectId(env),
     pubsub: pubsub(env),
-    topic: optional(env, 'PUBSUB_TOPIC', 'stripe-events'),
+    topic: topicName(env, 'PUBSUB_TOPIC', 'stripe-events'),
     webhookSecrets,
     publishTimeoutMs: milliseconds(env, 'PUBLISH_TIMEOUT_MS', 10_000),
   };
@@ -131,7 +177,7 @@ export function readRefundSyncConfig(env: Env = process.env): RefundSyncConfig {
   return {
     projectId: projectId(env),
     pubsub: pubsub(env),
-    deadLetterTopic: optional(env, 'DEAD_LETTER_TOPIC', 'stripe-events-dead-letter'),
+    deadLetterTopic: topicName(env, 'DEAD_LETTER_TOPIC', 'stripe-events-dead-letter'),
     orderIdMetadataKey: optional(env, 'ORDER_ID_METADATA_KEY', 'order_id'),
     stripeSecretKey: required(env, 'STRIPE_SECRET_KEY'),
     stripeApiUrl: optionalUrl(env, 'STRIPE_API_URL'),

@@ -30,14 +30,17 @@ const agents = {
   'https:': new https.Agent(agentOptions),
 };
 
-/** The request was never sent: its kept-alive connection had been closed. */
+/** A reused kept-alive connection was reset before any answer came. */
 class StaleConnection extends Error {}
 
 /**
  * Sends one request and resolves with the answer, whatever its status;
- * rejects on a network failure or when the time runs out. A request that
- * met a kept-alive connection the far end had just closed is sent again,
- * once, on a new connection.
+ * rejects on a network failure or when the time runs out. A request whose
+ * reused kept-alive connection is reset before any answer comes is sent
+ * again, once, on a new connection: most often the far end had closed the
+ * idle connection, but it may have read the request first, so a publish
+ * can reach Pub/Sub twice. Pub/Sub delivers at least once anyway, and
+ * refundSync takes a second delivery of an event as a duplicate.
  */
 export async function sendRequest(url: URL, request: HttpRequest): Promise<HttpAnswer> {
   const deadline = Date.now() + request.timeoutMs;

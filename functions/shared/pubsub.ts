@@ -4,7 +4,7 @@
  * start's first answer to Stripe, where this module adds next to nothing.
  */
 import type { AccessToken } from './access-token';
-import { sendRequest } from './http';
+import { sendRequest, type HttpAnswer } from './http';
 import { isRecord } from './json';
 
 /** Publishes one message and resolves with its id once Pub/Sub has it. */
@@ -34,9 +34,15 @@ export const maxRequestsOnTheirWay = 1;
 /** Pub/Sub takes up to 1,000 messages and 10 MB in one publish request. */
 export const maxMessagesPerRequest = 1000;
 export const maxRequestBytes = 9 * 1024 * 1024;
+/** Pub/Sub's limit on one message, data and attributes together. */
+export const maxMessageBytes = 10_000_000;
 
 interface Waiting {
   json: string;
+  /** The JSON's length in bytes, as it goes on the wire. */
+  bytes: number;
+  /** When the message is given up on, as Date.now() reads. */
+  deadline: number;
   resolve(id: string): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
@@ -68,8 +74,19 @@ export function topicPublisher(target: TopicTarget): Publish {
 
   return (data, attributes) =>
     new Promise<string>((resolve, reject) => {
+      // Refused here rather than by Pub/Sub, which would refuse every
+      // message sharing its request.
+      const unfit = whyUnfit(data, attributes);
+      if (unfit) {
+        reject(new Error(unfit));
+        return;
+      }
+
+      const json = JSON.stringify({ data: data.toString('base64'), attributes });
       const entry: Waiting = {
-        json: JSON.stringify({ data: data.toString('base64'), attributes }),
+        json,
+        bytes: Buffer.byteLength(json),
+        deadline: Date.now() + target.timeoutMs,
         resolve,
         reject,
         done: false,
@@ -80,6 +97,21 @@ export function topicPublisher(target: TopicTarget): Publish {
       waiting.push(entry);
       sendWaiting();
     });
+}
+
+/** Says why Pub/Sub would refuse a message, if it would. */
+function whyUnfit(data: Buffer, attributes: Record<string, string>): string | undefined {
+  const attributeBytes = Object.entries(attributes).reduce(
+    (total, [key, value]) => total + Buffer.byteLength(key) + Buffer.byteLength(value),
+    0
+  );
+  if (data.length === 0 && attributeBytes === 0) {
+    return 'Pub/Sub takes no message without data or attributes';
+  }
+  if (data.length + attributeBytes > maxMessageBytes) {
+    return `a message of ${data.length + attributeBytes} bytes is over Pub/Sub's ${maxMessageBytes}`;
+  }
+  return undefined;
 }
 
 function publishUrl(target: TopicTarget): URL {
@@ -106,31 +138,58 @@ function takeBatch(waiting: Waiting[]): Waiting[] {
       waiting.shift();
       continue;
     }
-    if (batch.length > 0 && bytes + next.json.length > maxRequestBytes) break;
+    if (batch.length > 0 && bytes + next.bytes > maxRequestBytes) break;
     batch.push(next);
-    bytes += next.json.length + 1;
+    bytes += next.bytes + 1;
     waiting.shift();
   }
   return batch;
 }
 
 async function sendBatch(url: URL, target: TopicTarget, batch: Waiting[]): Promise<void> {
-  try {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (target.accessToken) headers.authorization = `Bearer ${await target.accessToken()}`;
+  // The request is given as long as its last message has, and no longer.
+  const deadline = Math.max(...batch.map((entry) => entry.deadline));
+  const body = `{"messages":[${batch.map((entry) => entry.json).join(',')}]}`;
 
-    const answer = await sendRequest(url, {
-      method: 'POST',
-      headers,
-      body: `{"messages":[${batch.map((entry) => entry.json).join(',')}]}`,
-      timeoutMs: target.timeoutMs,
-    });
+  const attempt = async (): Promise<{ answer: HttpAnswer; token?: string }> => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const token = target.accessToken && (await beforeDeadline(target.accessToken.get(), deadline));
+    if (token) headers.authorization = `Bearer ${token}`;
+    const answer = await sendRequest(url, { method: 'POST', headers, body, timeoutMs: timeLeft(deadline) });
+    return { answer, token };
+  };
+
+  try {
+    let { answer, token } = await attempt();
+    if (answer.status === 401 && token && target.accessToken) {
+      // A token revoked, or expired sooner than it said: once more, with a new one.
+      target.accessToken.refused(token);
+      ({ answer } = await attempt());
+    }
     const ids = messageIds(answer.status, answer.text, batch.length);
     batch.forEach((entry, index) => settle(entry, () => entry.resolve(ids[index])));
   } catch (error) {
     const failure = error instanceof Error ? error : new Error(String(error));
     for (const entry of batch) settle(entry, () => entry.reject(failure));
   }
+}
+
+function timeLeft(deadline: number): number {
+  const left = deadline - Date.now();
+  if (left <= 0) throw new Error('publish timed out before it could be sent');
+  return left;
+}
+
+/** Resolves as `promise` does, or rejects once `deadline` has passed. */
+function beforeDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error('publish timed out waiting for an access token')),
+      timeLeft(deadline)
+    );
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /** Returns the ids of an accepted publish, or throws saying why it was not. */

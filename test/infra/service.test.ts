@@ -60,7 +60,7 @@ function environmentOf(address: string, reader: 'webhook' | 'refund_sync'): Reco
   const plausible = (name: string) => {
     if (name.endsWith('_URL')) return 'https://api.example.test';
     if (name.endsWith('_MS')) return '10000';
-    return `value-of-${name}`;
+    return `value-of-${name.toLowerCase().replaceAll('_', '-')}`;
   };
   return Object.fromEntries(names.map((name) => [name, plausible(name)]));
 }

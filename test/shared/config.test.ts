@@ -82,6 +82,7 @@ describe('configuration', () => {
     ['PUBSUB_EMULATOR_HOST', 'user@127.0.0.1'],
     ['GCE_METADATA_HOST', 'meta data'],
     ['GCE_METADATA_HOST', '127.0.0.1:99999'],
+    ['GCE_METADATA_HOST', 'metadata:80\\x'],
   ])('refuses %s=%j, which is not HOST[:PORT]', (name, value) => {
     expect(() => readWebhookConfig({ ...webhookEnv, [name]: value })).toThrow(
       `${name} must be HOST or HOST:PORT`
@@ -92,5 +93,49 @@ describe('configuration', () => {
     expect(() => readWebhookConfig({ ...webhookEnv, PUBSUB_API_ENDPOINT: 'grpc://x' })).toThrow(
       'PUBSUB_API_ENDPOINT must be an http'
     );
+  });
+
+  it.each([
+    ['https://pubsub.googleapis.com/v1/', 'an origin alone'],
+    ['https://proxy.example/prefix', 'an origin alone'],
+    ['http://pubsub.example', 'https unless it is on loopback'],
+    ['http://127.evil.example', 'https unless it is on loopback'],
+  ])('refuses PUBSUB_API_ENDPOINT=%s', (value, message) => {
+    expect(() => readWebhookConfig({ ...webhookEnv, PUBSUB_API_ENDPOINT: value })).toThrow(message);
+  });
+
+  it('takes a plain http endpoint on loopback, for tests', () => {
+    const env = { ...webhookEnv, PUBSUB_API_ENDPOINT: 'http://127.0.0.1:9999' };
+    expect(readWebhookConfig(env).pubsub.endpoint.href).toBe('http://127.0.0.1:9999/');
+  });
+
+  it.each(['projects/x/topics/y', 'ab', '1topic', 'goog-events', 'a b c'])(
+    'refuses the topic name %j',
+    (topic) => {
+      expect(() => readWebhookConfig({ ...webhookEnv, PUBSUB_TOPIC: topic })).toThrow(
+        "PUBSUB_TOPIC must be a topic's short name"
+      );
+      expect(() => readRefundSyncConfig({ ...refundEnv, DEAD_LETTER_TOPIC: topic })).toThrow(
+        "DEAD_LETTER_TOPIC must be a topic's short name"
+      );
+    }
+  );
+
+  it.each(['..', 'my/project', 'a?b', 'proj ect'])('refuses the project id %j', (project) => {
+    expect(() => readWebhookConfig({ ...webhookEnv, GOOGLE_CLOUD_PROJECT: project })).toThrow(
+      'GOOGLE_CLOUD_PROJECT is not a project id'
+    );
+  });
+
+  it('takes a domain-scoped project id', () => {
+    const env = { ...webhookEnv, GOOGLE_CLOUD_PROJECT: 'example.com:my-project' };
+    expect(readWebhookConfig(env).projectId).toBe('example.com:my-project');
+  });
+
+  it('refuses a timeout over an hour, which node would cut to a millisecond', () => {
+    expect(() => readWebhookConfig({ ...webhookEnv, PUBLISH_TIMEOUT_MS: '2147483648' })).toThrow(
+      'at most 3600000'
+    );
+    expect(readWebhookConfig({ ...webhookEnv, PUBLISH_TIMEOUT_MS: '3600000' }).publishTimeoutMs).toBe(3_600_000);
   });
 });

@@ -6,9 +6,11 @@
  */
 import * as functions from '@google-cloud/functions-framework';
 
+import { metadataAccessToken } from './shared/access-token';
 import { readRefundSyncConfig, readWebhookConfig, type PubsubConfig } from './shared/config';
 import { ConfigError } from './shared/errors';
 import * as logs from './shared/logs';
+import { topicPublisher } from './shared/pubsub';
 
 type Handler = (req: functions.Request, res: functions.Response) => Promise<void>;
 
@@ -44,16 +46,11 @@ function buildRefundSync(): Handler {
   );
 }
 
+/** Returns a publisher for `topic`, with a token source unless on the emulator. */
 function publisher(pubsub: PubsubConfig, projectId: string, topic: string, timeoutMs: number) {
-  const { topicPublisher } = require('./shared/pubsub') as typeof import('./shared/pubsub');
-  const { metadataAccessToken } = require('./shared/access-token') as typeof import('./shared/access-token');
-  return topicPublisher({
-    endpoint: pubsub.endpoint,
-    projectId,
-    topic,
-    timeoutMs,
-    accessToken: pubsub.metadataHost ? metadataAccessToken(pubsub.metadataHost, timeoutMs) : undefined,
-  });
+  const { endpoint, metadataHost } = pubsub;
+  const accessToken = metadataHost ? metadataAccessToken(metadataHost, timeoutMs) : undefined;
+  return topicPublisher({ endpoint, projectId, topic, timeoutMs, accessToken });
 }
 
 /** Returns the function the framework was asked to serve, if it says. */

@@ -144,8 +144,9 @@ function pubsubEndpoint(env: Env): URL {
       'PUBSUB_API_ENDPOINT must be an origin alone, such as https://pubsub.googleapis.com'
     );
   }
+  const { hostname } = url;
   const loopback =
-    loopbackHostnames.has(url.hostname) || (isIPv4(url.hostname) && url.hostname.startsWith('127.'));
+    loopbackHostnames.has(hostname) || (isIPv4(hostname) && hostname.startsWith('127.'));
   if (url.protocol !== 'https:' && !loopback) {
     // The publish carries the service account's token.
     throw new ConfigError('PUBSUB_API_ENDPOINT must be https unless it is on loopback');

@@ -8,10 +8,7 @@ import { sendRequest, type HttpAnswer } from './http';
 import { isRecord } from './json';
 
 /** Publishes one message and resolves with its id once Pub/Sub has it. */
-export type Publish = (
-  data: Buffer,
-  attributes: Record<string, string>
-) => Promise<string>;
+export type Publish = (data: Buffer, attributes: Record<string, string>) => Promise<string>;
 
 export interface TopicTarget {
   /** `http://HOST:PORT` of the emulator, or Pub/Sub's REST endpoint. */
@@ -108,8 +105,9 @@ function whyUnfit(data: Buffer, attributes: Record<string, string>): string | un
   if (data.length === 0 && attributeBytes === 0) {
     return 'Pub/Sub takes no message without data or attributes';
   }
-  if (data.length + attributeBytes > maxMessageBytes) {
-    return `a message of ${data.length + attributeBytes} bytes is over Pub/Sub's ${maxMessageBytes}`;
+  const bytes = data.length + attributeBytes;
+  if (bytes > maxMessageBytes) {
+    return `a message of ${bytes} bytes is over Pub/Sub's limit of ${maxMessageBytes}`;
   }
   return undefined;
 }
@@ -155,7 +153,12 @@ async function sendBatch(url: URL, target: TopicTarget, batch: Waiting[]): Promi
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     const token = target.accessToken && (await beforeDeadline(target.accessToken.get(), deadline));
     if (token) headers.authorization = `Bearer ${token}`;
-    const answer = await sendRequest(url, { method: 'POST', headers, body, timeoutMs: timeLeft(deadline) });
+    const answer = await sendRequest(url, {
+      method: 'POST',
+      headers,
+      body,
+      timeoutMs: timeLeft(deadline),
+    });
     return { answer, token };
   };
 

@@ -75,7 +75,10 @@ export async function measureAcknowledgement(
     const specs = [
       bareFunction(settings.env),
       webhookFunction(settings.env),
-      webhookFunction({ ...settings.env, PUBSUB_EMULATOR_HOST: settings.standIn.host }, standInLabel),
+      webhookFunction(
+        { ...settings.env, PUBSUB_EMULATOR_HOST: settings.standIn.host },
+        standInLabel
+      ),
     ];
     for (const spec of specs) {
       functions.push(await startTimedFunction(spec, pool[0], settings.logDir));

@@ -174,6 +174,7 @@ export function renderResults(run: {
   const missed = run.targets.filter((target) => !target.met);
   const sub = figures.subscriber;
   const bareStart = byLabel(figures.coldStarts, 'bare');
+  const bareLoad = byLabel(figures.acknowledgement, 'bare').load;
 
   return `# Benchmark results
 
@@ -223,11 +224,20 @@ req/s is over all of a function's slices, p50 and p99 are its worse slice's.
 Lone: one delivery at a time over one connection.
 
 ${table(
-  ['Function', 'Load req/s', 'Share of bare', 'Load p50', 'Load p99', 'Lone p50', 'Lone p99', 'Failed'],
+  [
+    'Function',
+    'Load req/s',
+    'Share of bare',
+    'Load p50',
+    'Load p99',
+    'Lone p50',
+    'Lone p99',
+    'Failed',
+  ],
   figures.acknowledgement.map((item) => [
     item.label,
     item.load.requestsPerSecond.toFixed(0),
-    (item.load.requestsPerSecond / byLabel(figures.acknowledgement, 'bare').load.requestsPerSecond).toFixed(2),
+    (item.load.requestsPerSecond / bareLoad.requestsPerSecond).toFixed(2),
     ms(item.load.p50Ms),
     ms(item.load.p99Ms),
     ms(item.lone.p50Ms),

@@ -136,6 +136,7 @@ describe('configuration', () => {
     expect(() => readWebhookConfig({ ...webhookEnv, PUBLISH_TIMEOUT_MS: '2147483648' })).toThrow(
       'at most 3600000'
     );
-    expect(readWebhookConfig({ ...webhookEnv, PUBLISH_TIMEOUT_MS: '3600000' }).publishTimeoutMs).toBe(3_600_000);
+    const hour = readWebhookConfig({ ...webhookEnv, PUBLISH_TIMEOUT_MS: '3600000' });
+    expect(hour.publishTimeoutMs).toBe(3_600_000);
   });
 });
